@@ -1,0 +1,349 @@
+"""The criteria engine: answers and a profile in, an evaluation out.
+
+Pure: no Flask app, no request, no database. It compares answers with published criteria for
+discussion with a specialist; it never diagnoses and never says who is or is not a candidate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from flask_babel import gettext as _
+
+from .criteria import (
+    CRITERIA_VERSION,
+    DEFAULT_PROFILE,
+    FLAGS,
+    OTHER_CONDITIONS_FLAGGED,
+    PROFILES,
+    RISK_FACTOR_LIMITS,
+    Criterion,
+)
+from .questionnaire import BY_KEY, TREATMENTS
+
+Status = Literal["met", "not_met", "unknown"]
+Overall = Literal["urgent", "consistent", "not_consistent", "incomplete"]
+
+MET: Status = "met"
+NOT_MET: Status = "not_met"
+UNKNOWN: Status = "unknown"
+
+TREATMENT_KEYS = tuple(k for k, _label, _short in TREATMENTS)
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """The comparison of one criterion with the answers."""
+
+    id: str
+    status: Status
+    core: bool
+    title: str
+    answer: str
+    requirement: str
+    source: dict[str, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, as the CLI prints and the database stores it."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "core": self.core,
+            "title": self.title,
+            "answer": self.answer,
+            "requirement": self.requirement,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result of comparing answers with one profile."""
+
+    profile: str
+    criteria_version: str
+    overall: Overall
+    criteria: tuple[CriterionResult, ...]
+    flags: tuple[dict[str, Any], ...]
+    red_flags: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        return {
+            "profile": self.profile,
+            "criteria_version": self.criteria_version,
+            "overall": self.overall,
+            "criteria": [c.as_dict() for c in self.criteria],
+            "flags": [dict(f) for f in self.flags],
+            "red_flags": list(self.red_flags),
+        }
+
+
+def _words(key: str, answers: Mapping[str, Any]) -> str:
+    return BY_KEY[key].in_words(answers.get(key))
+
+
+# --- rules: each returns (status, the answer in words) ----------------------------------------
+
+Rule = Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[Status, str]]
+
+
+def _min_number(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    value = a.get(p["key"])
+    if value is None:
+        return UNKNOWN, _words(p["key"], a)
+    return (MET if value >= p["min"] else NOT_MET), _words(p["key"], a)
+
+
+def _tried(a: Mapping[str, Any]) -> list[str]:
+    return [t for t in TREATMENT_KEYS if a.get(f"{t}_tried") == "yes"]
+
+
+def _treatments_in_words(a: Mapping[str, Any]) -> str:
+    tried = _tried(a)
+    if not tried:
+        if any(f"{t}_tried" in a for t in TREATMENT_KEYS):
+            return _("None tried")
+        return _("Not provided")
+    parts = []
+    for t in tried:
+        result = a.get(f"{t}_result")
+        label = str(BY_KEY[f"{t}_tried"].text)
+        words = BY_KEY[f"{t}_result"].label_of(result) if result else _("result not given")
+        parts.append(f"{label}: {words.lower()}")
+    return "; ".join(parts)
+
+
+def _lasting(a: Mapping[str, Any]) -> bool:
+    return any(a.get(f"{t}_result") == "lasting_relief" for t in _tried(a))
+
+
+def _treatments_tried(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    words = _treatments_in_words(a)
+    if not any(f"{t}_tried" in a for t in TREATMENT_KEYS):
+        return UNKNOWN, words
+    tried = _tried(a)
+    if _lasting(a):
+        return NOT_MET, words
+    if len(tried) >= p["min_tried"] and any(t in tried for t in p["one_of"]):
+        return MET, words
+    return NOT_MET, words
+
+
+def _treatments_required(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    words = _treatments_in_words(a)
+    months = a.get("conservative_care_months")
+    if months is not None:
+        words = _(
+            "%(treatments)s. In total: %(months)s",
+            treatments=words,
+            months=_words("conservative_care_months", a),
+        )
+    if not any(f"{t}_tried" in a for t in TREATMENT_KEYS):
+        return UNKNOWN, words
+    tried = _tried(a)
+    if _lasting(a) or any(t not in tried for t in p["required"]):
+        return NOT_MET, words
+    if months is None:
+        return UNKNOWN, words
+    return (MET if months >= p["months"] else NOT_MET), words
+
+
+def _diagnostic_injection(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    done = a.get("diagnostic_injection")
+    if done != "yes":
+        words = _words("diagnostic_injection", a)
+        return {"no": NOT_MET}.get(done, UNKNOWN), words
+    count = a.get("diagnostic_injection_count")
+    guided = a.get("diagnostic_injection_guided")
+    relief = a.get("diagnostic_injection_relief")
+    words = _(
+        "%(count)s injection(s); guided by a scan: %(guided)s; %(relief)s",
+        count=count if count is not None else _("number not given"),
+        guided=_words("diagnostic_injection_guided", a).lower(),
+        relief=_words("diagnostic_injection_relief", a),
+    )
+    if relief is not None and relief < p["relief"]:
+        return NOT_MET, words
+    if count is not None and count < p["count"]:
+        return NOT_MET, words
+    if p["guided"] and guided == "no":
+        return NOT_MET, words
+    if relief is None or count is None or (p["guided"] and guided != "yes"):
+        return UNKNOWN, words
+    return MET, words
+
+
+def _exam_in_words(a: Mapping[str, Any]) -> str:
+    done = a.get("exam_done")
+    if done != "yes":
+        return _words("exam_done", a)
+    parts = [_words("exam_result", a)]
+    if a.get("exam_positive_tests") is not None:
+        parts.append(_("%(n)s test(s) brought on the pain", n=a["exam_positive_tests"]))
+    return "; ".join(parts)
+
+
+def _exam_reproduced(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    done, result = a.get("exam_done"), a.get("exam_result")
+    if done == "no" or (done == "yes" and result == "did_not"):
+        status: Status = NOT_MET
+    elif done == "yes" and result == "reproduced_pain":
+        status = MET
+    else:
+        status = UNKNOWN
+    return status, _exam_in_words(a)
+
+
+def _exam_positive(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    n = a.get("exam_positive_tests")
+    if a.get("exam_done") == "no":
+        return NOT_MET, _exam_in_words(a)
+    if a.get("exam_done") == "yes" and n is not None:
+        return (MET if n >= p["min"] else NOT_MET), _exam_in_words(a)
+    return UNKNOWN, _exam_in_words(a)
+
+
+def _imaging_any(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    # An empty multi-choice answer is not stored: no imaging key means none was done.
+    scans = a.get("imaging") or []
+    return (MET if scans else NOT_MET), (_words("imaging", a) if scans else _("None"))
+
+
+def _imaging_ct_mri(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    scans = a.get("imaging") or []
+    met = any(s in scans for s in p["any_of"])
+    return (MET if met else NOT_MET), (_words("imaging", a) if scans else _("None"))
+
+
+def _pain_area(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    where = a.get("pain_locations")
+    if not where:
+        return UNKNOWN, _words("pain_locations", a)
+    return (MET if any(x in where for x in p["areas"]) else NOT_MET), _words("pain_locations", a)
+
+
+def _no_condition(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    conditions = a.get("other_conditions") or []
+    words = _words("other_conditions", a) if conditions else _("None mentioned")
+    return (NOT_MET if p["condition"] in conditions else MET), words
+
+
+def _one_sided_pointing(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    side, points = a.get("pain_side"), a.get("points_to_si_joint")
+    words = _(
+        "Side: %(side)s. Can point to it: %(points)s",
+        side=_words("pain_side", a),
+        points=_words("points_to_si_joint", a),
+    )
+    if side == "both" or points == "no":
+        return NOT_MET, words
+    if side in ("left", "right") and points == "yes":
+        return MET, words
+    return UNKNOWN, words
+
+
+def _nicotine_free(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    use = a.get("nicotine_use")
+    status: Status = {"no": MET, "yes": NOT_MET}.get(use, UNKNOWN)
+    return status, _words("nicotine_use", a)
+
+
+RULES: dict[str, Rule] = {
+    "min_number": _min_number,
+    "treatments_tried": _treatments_tried,
+    "treatments_required": _treatments_required,
+    "diagnostic_injection": _diagnostic_injection,
+    "exam_reproduced": _exam_reproduced,
+    "exam_positive": _exam_positive,
+    "imaging_any": _imaging_any,
+    "imaging_ct_mri": _imaging_ct_mri,
+    "pain_area": _pain_area,
+    "no_condition": _no_condition,
+    "one_sided_pointing": _one_sided_pointing,
+    "nicotine_free": _nicotine_free,
+}
+
+
+# --- derived values and flags ----------------------------------------------------------------
+
+
+def bmi(answers: Mapping[str, Any]) -> float | None:
+    """Body mass index from height and weight, when both were given."""
+    h, w = answers.get("height_cm"), answers.get("weight_kg")
+    if not h or not w:
+        return None
+    return round(w / (h / 100) ** 2, 1)
+
+
+def age(answers: Mapping[str, Any], on: dt.date) -> int | None:
+    """Age in whole years on a given day, when the date of birth was given."""
+    dob = answers.get("date_of_birth")
+    if not dob:
+        return None
+    born = dt.date.fromisoformat(dob)
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _flags(a: Mapping[str, Any], on: dt.date) -> list[str]:
+    found = []
+    if a.get("pain_side") == "both":
+        found.append("both_sides")
+    if any(c in (a.get("other_conditions") or []) for c in OTHER_CONDITIONS_FLAGGED):
+        found.append("other_conditions")
+    b, years = bmi(a), age(a, on)
+    if (
+        a.get("nicotine_use") == "yes"
+        or (b is not None and b >= RISK_FACTOR_LIMITS["bmi"])
+        or (years is not None and years >= RISK_FACTOR_LIMITS["age"])
+    ):
+        found.append("risk_factors")
+    if a.get("previous_lumbar_fusion") == "yes":
+        found.append("previous_lumbar_fusion")
+    return found
+
+
+def red_flags(answers: Mapping[str, Any]) -> list[str]:
+    """The red flags answered, without 'none'."""
+    return [f for f in answers.get("red_flags") or [] if f != "none"]
+
+
+def _evaluate_criterion(c: Criterion, answers: Mapping[str, Any]) -> CriterionResult:
+    status, words = RULES[c.rule](answers, c.params)
+    return CriterionResult(
+        id=c.id,
+        status=status,
+        core=c.core,
+        title=str(c.title),
+        answer=words,
+        requirement=str(c.requirement) % c.params if c.params else str(c.requirement),
+        source=c.source.as_dict(),
+    )
+
+
+def evaluate(
+    answers: Mapping[str, Any], profile: str = DEFAULT_PROFILE, on: dt.date | None = None
+) -> Evaluation:
+    """Compare answers with one profile's criteria; `on` is the day ages are counted on."""
+    if profile not in PROFILES:
+        raise KeyError(profile)
+    results = tuple(_evaluate_criterion(c, answers) for c in PROFILES[profile].criteria)
+    urgent = red_flags(answers)
+    core = [r.status for r in results if r.core]
+    overall: Overall
+    if urgent:
+        overall = "urgent"
+    elif all(s == MET for s in core):
+        overall = "consistent"
+    elif any(s == NOT_MET for s in core):
+        overall = "not_consistent"
+    else:
+        overall = "incomplete"
+    flags = tuple(
+        {"id": f, "text": str(FLAGS[f].text), "source": FLAGS[f].source.as_dict()}
+        for f in _flags(answers, on or dt.date.today())
+    )
+    return Evaluation(profile, CRITERIA_VERSION, overall, results, flags, tuple(urgent))

@@ -1,0 +1,62 @@
+"""Friendly error pages: never a traceback, never a bare status page."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: (
+        lambda: _("Something was wrong with that request"),
+        lambda: _("Go back and try again. Anything you saved is still there."),
+    ),
+    403: (
+        lambda: _("You cannot open this page"),
+        lambda: _("You do not have permission to see this page."),
+    ),
+    404: (
+        lambda: _("Page not found"),
+        lambda: _("If you typed the web address, check it is correct."),
+    ),
+    405: (
+        lambda: _("Something was wrong with that request"),
+        lambda: _("Go back and try again. Anything you saved is still there."),
+    ),
+    413: (
+        lambda: _("What you sent was too large"),
+        lambda: _("Go back and make your answers shorter, then try again."),
+    ),
+    429: (
+        lambda: _("Too many tries"),
+        lambda: _("For your safety, please wait a minute before you try again."),
+    ),
+    500: (
+        lambda: _("Sorry, there is a problem with the service"),
+        lambda: _("Try again later. Anything you saved is still there."),
+    ),
+}
+
+
+def render_error(code: int):
+    """Render the friendly page for an HTTP status code."""
+    title, body = MESSAGES.get(code, MESSAGES[500])
+    return render_template("error.html", title=title(), body=body(), code=code), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        code = e.code or 500
+        response = render_error(code if code in MESSAGES else 500 if code >= 500 else 400)
+        if code == 405 and getattr(e, "valid_methods", None):
+            return response[0], 405, {"Allow": ", ".join(e.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception):
+        # Log the type and place only: the exception text could contain answers.
+        app.logger.error("Unhandled %s", type(e).__name__, exc_info=False)
+        return render_error(InternalServerError.code)

@@ -1,0 +1,894 @@
+"""The questionnaire, written once as data.
+
+Everything that shows or checks a question derives from this module: the WTForms forms of each
+step, the check-answers page, the PDF answers, validation of imported answers (CLI), CSV columns
+and the FHIR Questionnaire. Keys, types and values are the public data dictionary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+QUESTIONNAIRE_VERSION = "2026.11"
+
+QType = Literal["text", "date", "integer", "single", "multi"]
+Answers = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of a single- or multi-choice question, with its label."""
+
+    value: str
+    label: Any
+    hint: Any = None
+
+
+@dataclass(frozen=True)
+class When:
+    """A condition on an earlier answer; a question is asked when any of its conditions holds."""
+
+    key: str
+    op: Literal["eq", "contains", "nonempty"]
+    value: str | None = None
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        """Whether this condition holds for the given answers."""
+        answer = answers.get(self.key)
+        if self.op == "eq":
+            return answer == self.value
+        if self.op == "contains":
+            return isinstance(answer, list) and self.value in answer
+        return isinstance(answer, list) and len(answer) > 0
+
+
+class AnswerError(ValueError):
+    """A value that breaks a question's rule; the message is for the person who gave it."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: key, section, wording, type, allowed values and when it is asked."""
+
+    key: str
+    section: str
+    type: QType
+    text: Any
+    short: Any  # noun phrase used in error messages and "Change ..." links
+    hint: Any = None
+    choices: tuple[Choice, ...] = ()
+    required: bool = False
+    min: int | None = None
+    max: int | None = None
+    max_length: int | None = None
+    when: tuple[When, ...] = ()
+    exclusive: str | None = None  # a multi-choice value that must stand alone ("none")
+    date_rule: Literal["past", "any"] = "any"
+    autocomplete: str | None = None
+    unit: Any = None  # plural unit for integers ("months"), for answers in words
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The allowed values of a choice question."""
+        return tuple(c.value for c in self.choices)
+
+    def label_of(self, value: str) -> str:
+        """The label of one allowed value."""
+        for c in self.choices:
+            if c.value == value:
+                return str(c.label)
+        return value
+
+    def is_asked(self, answers: Mapping[str, Any]) -> bool:
+        """Whether this question is asked, given the other answers."""
+        return not self.when or any(w.holds(answers) for w in self.when)
+
+    # -- parsing and checking ---------------------------------------------------------------
+
+    def parse_form(self, raw: Any) -> Any:
+        """Turn posted text (a string, or a list for multi-choice) into a typed value or None."""
+        if self.type == "multi":
+            items = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+            return [str(v) for v in items]
+        text = "" if raw is None else str(raw).strip()
+        if text == "":
+            return None
+        if self.type == "integer":
+            cleaned = text.replace(",", "").replace(" ", "")
+            if not (cleaned.lstrip("-").isdigit() and cleaned.isascii()):
+                raise AnswerError(
+                    self.key,
+                    _("Enter %(what)s as a whole number, like 12", what=self.short),
+                )
+            return int(cleaned)
+        if self.type == "date":
+            try:
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                raise AnswerError(
+                    self.key, _("Enter %(what)s as a real date, like 1970-03-27", what=self.short)
+                ) from None
+        return text
+
+    def check(self, value: Any, today: dt.date | None = None) -> Any:
+        """Check a typed value against the rules; return it (normalised) or raise AnswerError."""
+        if value is None or value == [] or value == "":
+            if self.required:
+                raise AnswerError(self.key, self._missing_message())
+            return None
+        if self.type == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise AnswerError(
+                    self.key, _("Enter %(what)s as a whole number, like 12", what=self.short)
+                )
+            if self.min is not None and value < self.min:
+                raise AnswerError(
+                    self.key,
+                    _("The number for %(what)s must be %(n)s or more", what=self.short, n=self.min),
+                )
+            if self.max is not None and value > self.max:
+                raise AnswerError(
+                    self.key,
+                    _("The number for %(what)s must be %(n)s or less", what=self.short, n=self.max),
+                )
+            return value
+        if self.type == "text":
+            if not isinstance(value, str):
+                raise AnswerError(self.key, _("Enter %(what)s as text", what=self.short))
+            value = value.strip()
+            if self.max_length and len(value) > self.max_length:
+                raise AnswerError(
+                    self.key,
+                    _(
+                        "%(what)s must be %(n)s characters or fewer",
+                        what=str(self.short).capitalize(),
+                        n=self.max_length,
+                    ),
+                )
+            if any(ord(ch) < 32 for ch in value):
+                raise AnswerError(
+                    self.key, _("%(what)s must be on one line", what=str(self.short).capitalize())
+                )
+            return value or None
+        if self.type == "date":
+            return self._check_date(value, today or dt.date.today())
+        if self.type == "single":
+            if not isinstance(value, str) or value not in self.values:
+                raise AnswerError(self.key, _("Select %(what)s from the list", what=self.short))
+            return value
+        # multi
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise AnswerError(self.key, _("Select %(what)s from the list", what=self.short))
+        unknown = [v for v in value if v not in self.values]
+        if unknown:
+            raise AnswerError(self.key, _("Select %(what)s from the list", what=self.short))
+        if self.exclusive and self.exclusive in value and len(set(value)) > 1:
+            raise AnswerError(
+                self.key,
+                _(
+                    "Select ‘%(none)s’ only if none of the others apply",
+                    none=self.label_of(self.exclusive),
+                ),
+            )
+        # Keep the definition's order and drop repeats, so answers compare equal however posted.
+        return [v for v in self.values if v in value]
+
+    def _check_date(self, value: Any, today: dt.date) -> str:
+        if not isinstance(value, str):
+            raise AnswerError(
+                self.key, _("Enter %(what)s as a real date, like 1970-03-27", what=self.short)
+            )
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise AnswerError(
+                self.key, _("Enter %(what)s as a real date, like 1970-03-27", what=self.short)
+            ) from None
+        if len(value) != 10:
+            raise AnswerError(
+                self.key, _("Enter %(what)s as a real date, like 1970-03-27", what=self.short)
+            )
+        if self.date_rule == "past":
+            if day > today:
+                raise AnswerError(
+                    self.key,
+                    _("%(what)s must be today or in the past", what=str(self.short).capitalize()),
+                )
+            if day < _years_before(today, 120):
+                raise AnswerError(
+                    self.key,
+                    _(
+                        "%(what)s must be within the last 120 years",
+                        what=str(self.short).capitalize(),
+                    ),
+                )
+        else:
+            # Appointments are near: refuse years that are surely typing mistakes.
+            if abs(day.year - today.year) > 5:
+                raise AnswerError(
+                    self.key,
+                    _(
+                        "%(what)s must be within 5 years of today",
+                        what=str(self.short).capitalize(),
+                    ),
+                )
+        return day.isoformat()
+
+    def _missing_message(self) -> str:
+        if self.type in ("single",):
+            return _("Select %(what)s", what=self.short)
+        if self.type == "multi":
+            return _("Select at least one option for %(what)s", what=self.short)
+        return _("Enter %(what)s", what=self.short)
+
+    def in_words(self, value: Any) -> str:
+        """The answer in plain words, as shown on the check-answers page and the PDF."""
+        if value is None or value == []:
+            return _("Not provided")
+        if self.type == "single":
+            return self.label_of(value)
+        if self.type == "multi":
+            return ", ".join(self.label_of(v) for v in value)
+        if self.type == "integer" and self.unit is not None:
+            return f"{value} {self.unit}"
+        if self.type == "date":
+            return dt.date.fromisoformat(value).strftime("%-d %B %Y")
+        return str(value)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of questions, as the check-answers page and the PDF show them."""
+
+    key: str
+    title: Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the patient journey: a topic a patient can answer in about a minute."""
+
+    key: str
+    title: Any
+    section: str
+    keys: tuple[str, ...]
+    intro: Any = None
+    questions: tuple[Question, ...] = field(default=(), compare=False)
+
+
+# --- the definition ------------------------------------------------------------------------
+
+YES_NO = (Choice("yes", _l("Yes")), Choice("no", _l("No")))
+YES_NO_NOT_SURE = YES_NO + (Choice("not_sure", _l("I’m not sure")),)
+
+SECTIONS: tuple[Section, ...] = (
+    Section("about", _l("About you")),
+    Section("pain", _l("Your pain")),
+    Section("treatments", _l("Treatments you have tried")),
+    Section("tests", _l("Tests and other health conditions")),
+    Section("safety", _l("Safety questions")),
+)
+
+TREATMENTS: tuple[tuple[str, Any, Any], ...] = (
+    ("physical_therapy", _l("Physical therapy (physiotherapy)"), _l("physical therapy")),
+    ("home_exercise", _l("An exercise programme at home"), _l("exercises at home")),
+    ("medication", _l("Pain medicine"), _l("pain medicine")),
+    (
+        "activity_modification",
+        _l("Changing or resting from activities that make the pain worse"),
+        _l("changing your activities"),
+    ),
+    ("si_belt", _l("A pelvic or SI joint belt (brace)"), _l("a pelvic belt")),
+    (
+        "manual_therapy",
+        _l("Hands-on treatment, like chiropractic or osteopathy"),
+        _l("hands-on treatment"),
+    ),
+    (
+        "steroid_injection",
+        _l("A steroid injection into the SI joint to treat the pain"),
+        _l("a steroid injection"),
+    ),
+)
+
+TREATMENT_RESULTS = (
+    Choice("lasting_relief", _l("It helped, and the help lasted")),
+    Choice("temporary_relief", _l("It helped for a while, then the pain came back")),
+    Choice("no_relief", _l("It did not help")),
+    Choice("worse", _l("It made the pain worse")),
+)
+
+
+def _treatment_questions() -> list[Question]:
+    qs: list[Question] = []
+    for key, label, short in TREATMENTS:
+        tried = When(f"{key}_tried", "eq", "yes")
+        qs += [
+            Question(
+                f"{key}_tried",
+                "treatments",
+                "single",
+                label,
+                _l("if you have tried %(t)s", t=short),
+                choices=YES_NO,
+                required=True,
+            ),
+            Question(
+                f"{key}_weeks",
+                "treatments",
+                "integer",
+                _l("For how many weeks in total?"),
+                _l("how many weeks you tried %(t)s", t=short),
+                hint=_l("A rough number is fine. For example, 8"),
+                required=True,
+                min=0,
+                max=520,
+                when=(tried,),
+                unit=_l("weeks"),
+            ),
+            Question(
+                f"{key}_result",
+                "treatments",
+                "single",
+                _l("How did it go?"),
+                _l("how %(t)s went", t=short),
+                choices=TREATMENT_RESULTS,
+                required=True,
+                when=(tried,),
+            ),
+        ]
+    qs.append(
+        Question(
+            "conservative_care_months",
+            "treatments",
+            "integer",
+            _l("Altogether, for how many months have you had treatment without surgery?"),
+            _l("how many months you have had treatment without surgery"),
+            hint=_l("Count all the treatments together. A rough number is fine."),
+            required=True,
+            min=0,
+            max=600,
+            when=tuple(When(f"{k}_tried", "eq", "yes") for k, _label, _short in TREATMENTS),
+            unit=_l("months"),
+        )
+    )
+    return qs
+
+
+QUESTIONS: tuple[Question, ...] = (
+    # about: all optional, kept minimal
+    Question(
+        "name",
+        "about",
+        "text",
+        _l("Your full name"),
+        _l("your name"),
+        hint=_l("So the clinic can match this summary to you."),
+        max_length=100,
+        autocomplete="name",
+    ),
+    Question(
+        "date_of_birth",
+        "about",
+        "date",
+        _l("Your date of birth"),
+        _l("your date of birth"),
+        hint=_l("For example, 1970-03-27 (year, month, day)"),
+        date_rule="past",
+        autocomplete="bday",
+    ),
+    Question(
+        "height_cm",
+        "about",
+        "integer",
+        _l("Your height in centimetres"),
+        _l("your height"),
+        hint=_l("For example, 170"),
+        min=100,
+        max=250,
+        unit=_l("cm"),
+    ),
+    Question(
+        "weight_kg",
+        "about",
+        "integer",
+        _l("Your weight in kilograms"),
+        _l("your weight"),
+        hint=_l("For example, 75"),
+        min=30,
+        max=300,
+        unit=_l("kg"),
+    ),
+    Question(
+        "appointment_date",
+        "about",
+        "date",
+        _l("The date of your appointment with the specialist"),
+        _l("the date of your appointment"),
+        hint=_l("If you know it. For example, 2027-01-15"),
+    ),
+    # pain
+    Question(
+        "pain_duration_months",
+        "pain",
+        "integer",
+        _l("How many months have you had this pain?"),
+        _l("how many months you have had this pain"),
+        hint=_l("A rough number is fine. For 2 years, enter 24."),
+        required=True,
+        min=0,
+        max=600,
+        unit=_l("months"),
+    ),
+    Question(
+        "pain_locations",
+        "pain",
+        "multi",
+        _l("Where do you feel the pain?"),
+        _l("where you feel the pain"),
+        hint=_l("Select all that apply."),
+        choices=(
+            Choice("lower_back", _l("Lower back")),
+            Choice("buttock", _l("Buttock")),
+            Choice("groin", _l("Groin")),
+            Choice("hip", _l("Hip")),
+            Choice("thigh", _l("Thigh (upper leg)")),
+            Choice("below_knee", _l("Below the knee")),
+        ),
+        required=True,
+    ),
+    Question(
+        "pain_side",
+        "pain",
+        "single",
+        _l("Which side is the pain on?"),
+        _l("which side the pain is on"),
+        choices=(
+            Choice("left", _l("Left side")),
+            Choice("right", _l("Right side")),
+            Choice("both", _l("Both sides")),
+            Choice("middle", _l("In the middle")),
+        ),
+    ),
+    Question(
+        "pain_triggers",
+        "pain",
+        "multi",
+        _l("Which of these make the pain worse?"),
+        _l("what makes the pain worse"),
+        hint=_l("Select all that apply. Leave them all empty if none do."),
+        choices=(
+            Choice("sit_to_stand", _l("Standing up from a chair")),
+            Choice("stairs", _l("Climbing stairs")),
+            Choice("walking", _l("Walking")),
+            Choice("prolonged_sitting", _l("Sitting for a long time")),
+            Choice("lying_on_side", _l("Lying on the painful side")),
+            Choice("bending", _l("Bending forward")),
+        ),
+    ),
+    Question(
+        "points_to_si_joint",
+        "pain",
+        "single",
+        _l(
+            "Can you point with one finger to where it hurts most, just below the dimple at the back of your pelvis?"
+        ),
+        _l("if you can point to where it hurts most"),
+        hint=_l("The dimples are at the top of the buttocks, either side of the spine."),
+        choices=YES_NO_NOT_SURE,
+    ),
+    Question(
+        "pain_average",
+        "pain",
+        "integer",
+        _l("Over the past week, how bad was your pain on average?"),
+        _l("how bad your pain was on average"),
+        hint=_l("Enter a number from 0 (no pain) to 10 (the worst pain you can imagine)."),
+        required=True,
+        min=0,
+        max=10,
+        unit=_l("out of 10"),
+    ),
+    Question(
+        "pain_interference",
+        "pain",
+        "integer",
+        _l("Over the past week, how much did the pain get in the way of your daily activities?"),
+        _l("how much the pain got in the way"),
+        hint=_l("Enter a number from 0 (not at all) to 10 (I could not do anything)."),
+        required=True,
+        min=0,
+        max=10,
+        unit=_l("out of 10"),
+    ),
+    Question(
+        "pain_causes",
+        "pain",
+        "multi",
+        _l("What do you think started the pain?"),
+        _l("what started the pain"),
+        hint=_l("Select all that apply."),
+        choices=(
+            Choice("injury", _l("An injury, fall or accident")),
+            Choice("pregnancy", _l("Pregnancy or giving birth")),
+            Choice("arthritis", _l("Arthritis")),
+            Choice("spine_surgery", _l("An operation on my spine")),
+            Choice("leg_length_or_gait", _l("One leg being longer, or a change in how I walk")),
+            Choice("gradual", _l("It came on slowly over time")),
+            Choice("unknown", _l("I don’t know")),
+        ),
+    ),
+    # treatments
+    *_treatment_questions(),
+    # tests
+    Question(
+        "exam_done",
+        "tests",
+        "single",
+        _l(
+            "Has a doctor or physiotherapist examined you by pressing on or moving your pelvis to test the SI joint?"
+        ),
+        _l("if a clinician has tested your SI joint"),
+        choices=YES_NO_NOT_SURE,
+    ),
+    Question(
+        "exam_result",
+        "tests",
+        "single",
+        _l("Did those tests bring on your usual pain?"),
+        _l("if the tests brought on your pain"),
+        choices=(
+            Choice("reproduced_pain", _l("Yes, they brought on my usual pain")),
+            Choice("did_not", _l("No, they did not")),
+            Choice("not_told", _l("I was not told")),
+        ),
+        required=True,
+        when=(When("exam_done", "eq", "yes"),),
+    ),
+    Question(
+        "exam_positive_tests",
+        "tests",
+        "integer",
+        _l("If you were told, how many of the tests brought on your pain?"),
+        _l("how many tests brought on your pain"),
+        hint=_l("A number from 0 to 6. Leave it empty if you were not told."),
+        min=0,
+        max=6,
+        when=(When("exam_done", "eq", "yes"),),
+    ),
+    Question(
+        "imaging",
+        "tests",
+        "multi",
+        _l("Which scans or X-rays have you had of your lower back or pelvis?"),
+        _l("which scans you have had"),
+        hint=_l("Select all that apply. Leave them all empty if you have had none."),
+        choices=(
+            Choice("xray", _l("X-ray")),
+            Choice("ct", _l("CT scan")),
+            Choice("mri", _l("MRI scan")),
+        ),
+    ),
+    Question(
+        "imaging_result",
+        "tests",
+        "single",
+        _l("What were you told about the scans?"),
+        _l("what you were told about the scans"),
+        choices=(
+            Choice("si_joint_changes", _l("They showed changes in the SI joint")),
+            Choice("other_problem", _l("They showed a different problem")),
+            Choice("normal", _l("They were normal")),
+            Choice("not_told", _l("I was not told")),
+        ),
+        required=True,
+        when=(When("imaging", "nonempty"),),
+    ),
+    Question(
+        "diagnostic_injection",
+        "tests",
+        "single",
+        _l(
+            "Have you had an injection to numb the SI joint, to find out if it is causing the pain?"
+        ),
+        _l("if you have had a numbing injection"),
+        hint=_l("This is sometimes called a diagnostic block."),
+        choices=YES_NO_NOT_SURE,
+        required=True,
+    ),
+    Question(
+        "diagnostic_injection_count",
+        "tests",
+        "integer",
+        _l("How many numbing injections have you had?"),
+        _l("how many numbing injections you have had"),
+        min=1,
+        max=10,
+        required=True,
+        when=(When("diagnostic_injection", "eq", "yes"),),
+    ),
+    Question(
+        "diagnostic_injection_guided",
+        "tests",
+        "single",
+        _l("Was a scan or X-ray used to guide the needle?"),
+        _l("if a scan was used to guide the needle"),
+        hint=_l("For example X-ray, CT or ultrasound."),
+        choices=YES_NO_NOT_SURE,
+        required=True,
+        when=(When("diagnostic_injection", "eq", "yes"),),
+    ),
+    Question(
+        "diagnostic_injection_relief",
+        "tests",
+        "integer",
+        _l("In the hours after the injection, how much less pain did you have, at best?"),
+        _l("how much less pain you had"),
+        hint=_l("As a percentage from 0 to 100. For example, 80 means your pain was 80% less."),
+        min=0,
+        max=100,
+        required=True,
+        when=(When("diagnostic_injection", "eq", "yes"),),
+        unit=_l("% less pain"),
+    ),
+    Question(
+        "other_conditions",
+        "tests",
+        "multi",
+        _l("Has a doctor told you that you have any of these?"),
+        _l("other conditions"),
+        hint=_l("Select all that apply. Leave them all empty if none do."),
+        choices=(
+            Choice("disc_problem", _l("A disc problem in the spine")),
+            Choice("spinal_stenosis", _l("Narrowing of the spine (spinal stenosis)")),
+            Choice("nerve_compression", _l("A trapped or pressed nerve")),
+            Choice("hip_arthritis", _l("Arthritis in the hip")),
+            Choice("fibromyalgia", _l("Fibromyalgia")),
+            Choice(
+                "inflammatory_arthritis",
+                _l("Inflammatory arthritis, like ankylosing spondylitis"),
+            ),
+        ),
+    ),
+    Question(
+        "previous_lumbar_fusion",
+        "tests",
+        "single",
+        _l("Have you had an operation to join (fuse) bones in your lower back?"),
+        _l("if you have had a lower back fusion"),
+        choices=YES_NO,
+    ),
+    Question(
+        "nicotine_use",
+        "tests",
+        "single",
+        _l("Do you smoke, vape or use any other nicotine?"),
+        _l("if you use nicotine"),
+        choices=YES_NO,
+    ),
+    # safety
+    Question(
+        "red_flags",
+        "safety",
+        "multi",
+        _l("Do any of these apply to you now?"),
+        _l("the safety questions"),
+        hint=_l("Select all that apply. If none do, select ‘None of these’."),
+        choices=(
+            Choice(
+                "bladder_bowel",
+                _l("New problems controlling your bladder or bowels, or trouble starting to pee"),
+            ),
+            Choice(
+                "saddle_numbness",
+                _l("Numbness or tingling around your genitals or bottom"),
+            ),
+            Choice(
+                "leg_weakness",
+                _l("Weakness in your legs that is bad or getting worse, or new trouble walking"),
+            ),
+            Choice(
+                "both_legs_pain",
+                _l("New pain down both legs, or leg pain that has spread from one leg to both"),
+            ),
+            Choice(
+                "fever_weight_loss",
+                _l("Fever or chills with the back pain, or losing weight without trying"),
+            ),
+            Choice("cancer_history", _l("You have had cancer")),
+            Choice(
+                "major_trauma",
+                _l("A recent serious injury, like a fall from a height or a road accident"),
+            ),
+            Choice("none", _l("None of these")),
+        ),
+        required=True,
+        exclusive="none",
+    ),
+)
+
+BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
+
+_T = [k for k, _label, _short in TREATMENTS]
+
+
+def _treatment_keys(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(f"{n}_{part}" for n in names for part in ("tried", "weeks", "result"))
+
+
+STEPS: tuple[Step, ...] = tuple(
+    Step(s.key, s.title, s.section, s.keys, s.intro, tuple(BY_KEY[k] for k in s.keys))
+    for s in (
+        Step(
+            "about",
+            _l("About you"),
+            "about",
+            ("name", "date_of_birth", "height_cm", "weight_kg", "appointment_date"),
+            _l("All these questions are optional. Fill in what you are happy to share."),
+        ),
+        Step(
+            "pain",
+            _l("Your pain"),
+            "pain",
+            ("pain_duration_months", "pain_locations", "pain_side"),
+        ),
+        Step(
+            "pain_more",
+            _l("More about your pain"),
+            "pain",
+            ("pain_triggers", "points_to_si_joint", "pain_causes"),
+        ),
+        Step(
+            "pain_scores",
+            _l("How much the pain affects you"),
+            "pain",
+            ("pain_average", "pain_interference"),
+        ),
+        Step(
+            "treatments_exercise",
+            _l("Treatments you have tried"),
+            "treatments",
+            _treatment_keys(_T[:4]),
+            _l("Tell us about treatments without surgery."),
+        ),
+        Step(
+            "treatments_other",
+            _l("More treatments you have tried"),
+            "treatments",
+            (*_treatment_keys(_T[4:]), "conservative_care_months"),
+        ),
+        Step(
+            "tests",
+            _l("Tests you have had"),
+            "tests",
+            ("exam_done", "exam_result", "exam_positive_tests", "imaging", "imaging_result"),
+        ),
+        Step(
+            "injection",
+            _l("Numbing injection"),
+            "tests",
+            (
+                "diagnostic_injection",
+                "diagnostic_injection_count",
+                "diagnostic_injection_guided",
+                "diagnostic_injection_relief",
+            ),
+        ),
+        Step(
+            "health",
+            _l("Other health conditions"),
+            "tests",
+            ("other_conditions", "previous_lumbar_fusion", "nicotine_use"),
+        ),
+        Step(
+            "safety",
+            _l("Safety questions"),
+            "safety",
+            ("red_flags",),
+            _l("These questions check for signs that need a doctor straight away."),
+        ),
+    )
+)
+
+STEP_BY_KEY: dict[str, Step] = {s.key: s for s in STEPS}
+
+
+def prune(answers: Mapping[str, Any]) -> Answers:
+    """Drop answers to questions that are not asked under their conditions.
+
+    Conditions only refer to earlier questions, so one pass in definition order is enough.
+    """
+    kept: Answers = {}
+    for q in QUESTIONS:
+        if q.key in answers and q.is_asked(kept):
+            kept[q.key] = answers[q.key]
+    return kept
+
+
+def validate(
+    raw: Mapping[str, Any], today: dt.date | None = None, *, complete: bool = True
+) -> Answers:
+    """Validate imported answers (JSON types); return clean answers or raise AnswerError.
+
+    With complete=True every required question that is asked must be answered.
+    """
+    for key in raw:
+        if key not in BY_KEY:
+            raise AnswerError(key, _("%(key)s is not a question of this questionnaire", key=key))
+    clean: Answers = {}
+    for q in QUESTIONS:
+        if q.key not in raw:
+            continue
+        value = q.check(raw[q.key], today)
+        if value is not None:
+            clean[q.key] = value
+    for q in QUESTIONS:
+        if not q.is_asked(clean):
+            if q.key in clean:
+                raise AnswerError(
+                    q.key,
+                    _("%(key)s is not asked with the other answers given", key=q.key),
+                )
+            continue
+        if complete and q.required and q.key not in clean:
+            raise AnswerError(q.key, q._missing_message())
+    return clean
+
+
+def first_unanswered_step(answers: Mapping[str, Any]) -> Step | None:
+    """The first step with a required question that is asked but not answered yet."""
+    for step in STEPS:
+        for q in step.questions:
+            if q.required and q.is_asked(answers) and q.key not in answers:
+                return step
+    return None
+
+
+def data_dictionary() -> list[dict[str, Any]]:
+    """The public data dictionary: one plain record per question."""
+    out = []
+    for q in QUESTIONS:
+        rec: dict[str, Any] = {
+            "key": q.key,
+            "section": q.section,
+            "type": q.type,
+            "text": str(q.text),
+            "required": q.required,
+        }
+        if q.hint:
+            rec["hint"] = str(q.hint)
+        if q.choices:
+            rec["values"] = [{"value": c.value, "label": str(c.label)} for c in q.choices]
+        if q.min is not None:
+            rec["min"] = q.min
+        if q.max is not None:
+            rec["max"] = q.max
+        if q.max_length:
+            rec["max_length"] = q.max_length
+        if q.exclusive:
+            rec["exclusive"] = q.exclusive
+        if q.when:
+            rec["asked_when"] = [
+                {"key": w.key, "op": w.op, **({"value": w.value} if w.value else {})}
+                for w in q.when
+            ]
+        out.append(rec)
+    return out

@@ -1,0 +1,48 @@
+"""The app factory, configuration and the start page."""
+
+import pytest
+
+from screening import ConfigError, create_app
+
+
+def test_start_page_says_it_does_not_diagnose(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "does not diagnose" in html
+    assert '<html lang="en">' in html
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_unknown_page_is_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_production_requires_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    import config
+
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", None)
+    monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"CONFIG_NAME": "production", "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_local_secret_key_is_generated_and_persisted(tmp_path):
+    overrides = {"CONFIG_NAME": "development", "SECRET_KEY": None, "INSTANCE_PATH": str(tmp_path)}
+    first = create_app(dict(overrides, SQLALCHEMY_DATABASE_URI="sqlite://"))
+    second = create_app(dict(overrides, SQLALCHEMY_DATABASE_URI="sqlite://"))
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
