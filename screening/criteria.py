@@ -335,3 +335,43 @@ FLAGS: dict[str, Flag] = {
 
 RISK_FACTOR_LIMITS = {"bmi": 30, "age": 65}
 OTHER_CONDITIONS_FLAGGED = ("disc_problem", "spinal_stenosis", "nerve_compression", "hip_arthritis")
+
+# --- words shown with an evaluation (one place, for the web pages, the PDF and exports) -------
+
+STATUS_LABELS = {
+    "met": _l("Matches"),
+    "not_met": _l("Does not match"),
+    "unknown": _l("Not known"),
+}
+
+OVERALL_LABELS = {
+    "urgent": _l("Needs urgent medical help"),
+    "consistent": _l("Answers match every main criterion compared"),
+    "not_consistent": _l("Some answers do not match a main criterion"),
+    "incomplete": _l("Some main criteria could not be compared"),
+}
+
+OVERALL_EXPLANATIONS = {
+    "urgent": _l(
+        "Some of your answers can be signs of a serious problem. Get urgent medical help now."
+    ),
+    "consistent": _l(
+        "Your answers match all the main criteria in this comparison. This does not mean you "
+        "need surgery. Only a specialist who examines you can decide what is right for you."
+    ),
+    "not_consistent": _l(
+        "Some of your answers do not match one or more main criteria in this comparison. This is "
+        "not a decision about your care. Talk it through with the specialist."
+    ),
+    "incomplete": _l(
+        "Some answers were not known, so parts of the comparison are open. The specialist can "
+        "help fill the gaps."
+    ),
+}
+
+RED_FLAG_TITLE = _l("Get urgent medical help now")
+RED_FLAG_ADVICE = _l(
+    "You told us about something that can be a sign of a serious problem that needs checking "
+    "straight away. Call your emergency number or go to an emergency department now. Do not wait "
+    "for your appointment."
+)

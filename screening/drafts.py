@@ -79,9 +79,7 @@ def format_code(plain: str) -> str:
 
 def hash_code(code: str, secret_key: str) -> str:
     """A keyed hash of a normalised resume code; only this is stored."""
-    return hmac.new(
-        secret_key.encode(), normalise_code(code).encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(secret_key.encode(), normalise_code(code).encode(), hashlib.sha256).hexdigest()
 
 
 def issue_resume_code(screening: Screening, secret_key: str, days: int = 30) -> str:
