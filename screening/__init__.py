@@ -87,7 +87,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import errors, patient, web
+    from . import errors, patient, patient_summary, web  # noqa: F401 - routes on patient.bp
 
     web.init_app(app)
     errors.init_app(app)
