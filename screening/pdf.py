@@ -1,0 +1,239 @@
+"""The summary as HTML and PDF: one template, a locked-down WeasyPrint, and a cache of the bytes.
+
+WeasyPrint only ever sees HTML built by Jinja with autoescape on, stylesheets passed as local files
+or strings, and a URL fetcher that serves nothing but the project's own static files.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import mimetypes
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from flask import (
+    Response,
+    current_app,
+    has_app_context,
+    has_request_context,
+    render_template,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .extensions import db
+from .models import PdfCache, Screening
+from .summary import Summary, build_summary
+
+STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
+STYLESHEET = STATIC_DIR / "summary.css"
+TEMPLATE = "summary/summary.html"
+# Bump when the template, the stylesheet or this module change what a PDF looks like:
+# it is part of the cache key, so old cached bytes are not served any more.
+RENDER_VERSION = "summary-2026.11-1"
+PAPER_SIZES = {"A4": "A4", "LETTER": "Letter"}
+# Only these kinds of local file may be fetched (the stylesheet, fonts and small images we ship).
+ALLOWED_SUFFIXES = {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".svg"}
+DATA_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif"}
+MAX_DATA_BYTES = 16 * 1024
+
+
+class RefusedURL(ValueError):
+    """The summary renderer does not fetch this URL."""
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves only files under screening/static; refuses the rest."""
+
+    def __init__(self, root: Path = STATIC_DIR, **kwargs: Any) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, **kwargs)
+        self.root = root.resolve()
+        self.requested: list[str] = []  # every URL WeasyPrint asked for (tests spy on it)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Serve a file under the static folder or a small data: image; raise for anything else."""
+        self.requested.append(url)
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "file":
+            return self._file(url)
+        if scheme == "data":
+            return self._data(url)
+        raise RefusedURL(f"refused URL scheme: {scheme or 'none'}")
+
+    def _file(self, url: str) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise RefusedURL("refused remote file URL")
+        # Resolve symlinks and '..' before checking the path is inside the static folder.
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not path.is_relative_to(self.root) or path.suffix.lower() not in ALLOWED_SUFFIXES:
+            raise RefusedURL("refused file outside the summary's static files")
+        if not path.is_file():
+            raise RefusedURL("no such static file")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+
+    def _data(self, url: str) -> URLFetcherResponse:
+        header, _sep, payload = url[5:].partition(",")
+        mime = header.split(";", 1)[0].strip().lower()
+        if mime not in DATA_IMAGE_TYPES or not header.endswith(";base64"):
+            raise RefusedURL("refused data: URL that is not a small image")
+        if len(payload) > MAX_DATA_BYTES * 4 // 3 + 4:
+            raise RefusedURL("refused data: image over the size limit")
+        try:
+            body = base64.b64decode(unquote(payload), validate=True)
+        except (binascii.Error, ValueError):
+            raise RefusedURL("refused malformed data: URL") from None
+        return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+
+def paper_size(value: str | None = None) -> str:
+    """The configured paper size, 'A4' or 'Letter' (A4 when unset or unknown)."""
+    if value is None and has_app_context():
+        value = current_app.config.get("PDF_PAPER_SIZE")
+    return PAPER_SIZES.get((value or "A4").strip().upper(), "A4")
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def page_css(size: str) -> str:
+    """The @page rules that depend on settings and language: paper size and 'Page N of M'."""
+    page, of = _("Page"), _("of")
+    return (
+        f"@page {{ size: {size}; @bottom-right {{ content: {_css_string(page)} ' ' "
+        f"counter(page) ' ' {_css_string(of)} ' ' counter(pages); }} }}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> FontConfiguration:
+    # One font configuration per process: fonts are looked up once, not per render.
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=8)
+def _stylesheets(size: str, page_rules: str) -> tuple[CSS, CSS]:
+    # Parsed once per paper size and language; the fetcher only ever sees our own file.
+    fetcher = StaticOnlyURLFetcher()
+    return (
+        CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=_font_config()),
+        CSS(string=page_rules, url_fetcher=fetcher, font_config=_font_config()),
+    )
+
+
+def render_pdf(
+    html: str, size: str | None = None, fetcher: StaticOnlyURLFetcher | None = None
+) -> bytes:
+    """Render summary HTML to a tagged PDF/UA document with the restricted fetcher."""
+    size = paper_size(size)
+    fetcher = fetcher or StaticOnlyURLFetcher()
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(
+        stylesheets=list(_stylesheets(size, page_css(size))),
+        pdf_variant="pdf/ua-1",
+        presentational_hints=False,
+        font_config=_font_config(),
+    )
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite gives naive datetimes back; they were stored in UTC.
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def summary_for(screening: Screening) -> Summary:
+    """The summary context of a submitted screening, from its stored data only."""
+    if not screening.is_submitted or screening.evaluation is None or not screening.reference:
+        raise ValueError("only a submitted screening has a summary")
+    return build_summary(
+        screening.answers or {},
+        screening.evaluation,
+        _utc(screening.submitted_at or screening.updated_at),
+        screening.reference,
+        screening.criteria_version or screening.evaluation["criteria_version"],
+    )
+
+
+def render_html(summary: Summary, *, stylesheet_url: str | None = None) -> str:
+    """Render the one summary template; the PDF passes no stylesheet URL (it gets a file)."""
+    return render_template(
+        TEMPLATE,
+        s=summary,
+        lang=str(get_locale() or "en") if has_request_context() else "en",
+        created=_utc(summary.submitted_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        stylesheet_url=stylesheet_url,
+    )
+
+
+def render_summary_html(screening: Screening) -> str:
+    """The print-friendly HTML page of a submitted screening's summary (links summary.css)."""
+    return render_html(
+        summary_for(screening), stylesheet_url=url_for("static", filename="summary.css")
+    )
+
+
+def input_hash(screening: Screening, size: str | None = None) -> str:
+    """A sha256 of everything the PDF shows, so a cached PDF is reused only when identical."""
+    payload = {
+        "answers": screening.answers,
+        "evaluation": screening.evaluation,
+        "criteria_version": screening.criteria_version,
+        "reference": screening.reference,
+        "submitted_at": _utc(screening.submitted_at).isoformat()
+        if screening.submitted_at
+        else None,
+        "paper_size": paper_size(size),
+        "render_version": RENDER_VERSION,
+        "locale": str(get_locale() or "en") if has_request_context() else "en",
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def get_or_render_pdf(screening: Screening) -> bytes:
+    """The PDF bytes of a submitted screening: from the cache, or rendered and stored (flush only)."""
+    key = input_hash(screening)
+    cached = db.session.scalar(
+        select(PdfCache.pdf).where(
+            PdfCache.screening_id == screening.id, PdfCache.input_hash == key
+        )
+    )
+    if cached is not None:
+        return cached
+    pdf = render_pdf(render_html(summary_for(screening)))
+    try:
+        # A savepoint: when a concurrent request stored the same PDF first, keep theirs.
+        with db.session.begin_nested():
+            db.session.add(PdfCache(screening_id=screening.id, input_hash=key, pdf=pdf))
+    except IntegrityError:
+        pass
+    return pdf
+
+
+def pdf_filename(screening: Screening) -> str:
+    """The download name, like SIJ-7K3Q-9XMD.pdf (only letters, digits and hyphens)."""
+    return re.sub(r"[^A-Za-z0-9-]", "", screening.reference or "SIJ") + ".pdf"
+
+
+def pdf_response(screening: Screening) -> Response:
+    """A download response of a submitted screening's PDF: attachment, never cached."""
+    response = Response(get_or_render_pdf(screening), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(screening)}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
