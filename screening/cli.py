@@ -116,5 +116,7 @@ def _markdown(records: list[dict[str, Any]]) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    for command in (evaluate_command, questions_command):
+    from .pdf_cli import summary_pdf_command as summary_pdf  # it imports this module
+
+    for command in (evaluate_command, questions_command, summary_pdf):
         app.cli.add_command(command)
