@@ -87,11 +87,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import errors, patient, patient_summary, web  # noqa: F401 - routes on patient.bp
+    from . import clinician, errors, patient, patient_summary, web  # noqa: F401 - routes on patient.bp
 
     web.init_app(app)
     errors.init_app(app)
     app.register_blueprint(patient.bp)
+    app.register_blueprint(clinician.bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import click
 from flask import Flask
 
-from . import questionnaire
+from . import clinician_cli, questionnaire
 from .criteria import DEFAULT_PROFILE, PROFILES
 from .engine import evaluate
 
@@ -118,5 +118,5 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     from .pdf_cli import summary_pdf_command as summary_pdf  # it imports this module
 
-    for command in (evaluate_command, questions_command, summary_pdf):
+    for command in (evaluate_command, questions_command, summary_pdf, *clinician_cli.COMMANDS):
         app.cli.add_command(command)

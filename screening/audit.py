@@ -1,0 +1,103 @@
+"""The audit trail: who did what, when, from where. Append-only; never holds answers.
+
+Callers pass a screening reference, never answers. `detail` is for counts, filters and
+account emails; it is cut to the column's length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from .extensions import db
+from .models import AuditEvent, Clinician
+
+# Every action the application records, with the words the audit page shows.
+ACTIONS: dict[str, str] = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "sign_out": "Signed out",
+    "sign_out_idle": "Signed out after inactivity",
+    "worklist": "Opened the worklist",
+    "search": "Searched the worklist",
+    "view": "Opened a screening",
+    "view_summary": "Opened a printable summary",
+    "pdf_download": "Downloaded a PDF",
+    "review": "Marked a screening as reviewed",
+    "export_csv": "Exported CSV",
+    "export_fhir": "Exported FHIR",
+    "account_create": "Created an account",
+    "account_disable": "Disabled an account",
+    "account_enable": "Enabled an account",
+    "account_password": "Changed a password",
+    "forbidden": "Was refused a page",
+    "audit_view": "Opened the audit trail",
+}
+
+
+def _actor(actor: Clinician | str | None) -> tuple[int | None, str | None]:
+    if actor is None:
+        return None, None
+    if isinstance(actor, str):
+        return None, actor[:254]
+    return actor.id, actor.email
+
+
+def record(
+    action: str,
+    actor: Clinician | str | None,
+    reference: str | None = None,
+    detail: str | None = None,
+    ip: str | None = None,
+) -> AuditEvent:
+    """Append one audit event (a Clinician, or a label such as "cli", as the actor)."""
+    actor_id, actor_email = _actor(actor)
+    event = AuditEvent(
+        action=action[:64],
+        actor_id=actor_id,
+        actor_email=actor_email,
+        screening_reference=reference[:32] if reference else None,
+        detail=detail[:1000] if detail else None,
+        ip=ip[:64] if ip else None,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def query(
+    actor_email: str | None = None,
+    reference: str | None = None,
+    action: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Select[Any]:
+    """A select of audit events, newest first, filtered by actor, reference, action and dates."""
+    stmt = select(AuditEvent)
+    if actor_email:
+        stmt = stmt.where(AuditEvent.actor_email == actor_email.strip().lower())
+    if reference:
+        stmt = stmt.where(AuditEvent.screening_reference == reference.strip().upper())
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if since:
+        stmt = stmt.where(AuditEvent.at >= _start_of(since))
+    if until:
+        stmt = stmt.where(AuditEvent.at < _start_of(until + dt.timedelta(days=1)))
+    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def events(**filters: Any) -> list[AuditEvent]:
+    """The audit events matching the filters of `query`, newest first."""
+    return list(db.session.scalars(query(**filters)))
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time as timezone-aware UTC (SQLite returns naive datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -1,0 +1,297 @@
+"""Exports of submitted screenings: CSV for spreadsheets and HL7 FHIR R4 resources.
+
+Both derive from the one questionnaire definition: CSV columns are the data dictionary keys, and
+the FHIR Questionnaire's linkIds are the same keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from . import questionnaire
+from .criteria import DEFAULT_PROFILE, PROFILES
+from .extensions import db
+from .models import Screening
+from .questionnaire import QUESTIONS, SECTIONS, Question, When
+
+# --- selection -------------------------------------------------------------------------------
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def submitted_between(start: dt.date | None, end: dt.date | None) -> list[Screening]:
+    """Submitted screenings whose submission day (UTC) is within [start, end], oldest first."""
+    stmt = select(Screening).where(Screening.status == "submitted")
+    if start:
+        stmt = stmt.where(Screening.submitted_at >= _start_of(start))
+    if end:
+        stmt = stmt.where(Screening.submitted_at < _start_of(end + dt.timedelta(days=1)))
+    return list(db.session.scalars(stmt.order_by(Screening.submitted_at, Screening.id)))
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+META_COLUMNS = ("reference", "submitted_at", "criteria_version", "overall")
+
+
+def criterion_columns(profile: str = DEFAULT_PROFILE) -> list[str]:
+    """One column per criterion of a profile: criterion_<id>."""
+    return [f"criterion_{c.id}" for c in PROFILES[profile].criteria]
+
+
+def csv_columns() -> list[str]:
+    """The header row: screening facts, each criterion's status, then every question key."""
+    return [*META_COLUMNS, *criterion_columns(), *(q.key for q in QUESTIONS)]
+
+
+def safe_cell(text: str) -> str:
+    """Prefix a cell a spreadsheet would run as a formula with a single quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unsafe_cell(text: str) -> str:
+    """Undo safe_cell: drop the quote that was added before a formula character."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return safe_cell(";".join(str(v) for v in value))
+    if isinstance(value, dt.datetime):
+        return _utc(value).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return safe_cell(str(value))
+
+
+def csv_row(screening: Screening) -> dict[str, str]:
+    """One screening as a CSV row, keyed by column."""
+    evaluation = screening.evaluation or {}
+    statuses = {c["id"]: c["status"] for c in evaluation.get("criteria", [])}
+    row: dict[str, str] = {
+        "reference": _cell(screening.reference),
+        "submitted_at": _cell(screening.submitted_at),
+        "criteria_version": _cell(screening.criteria_version),
+        "overall": _cell(screening.overall),
+    }
+    for column in criterion_columns():
+        row[column] = _cell(statuses.get(column.removeprefix("criterion_")))
+    answers = screening.answers or {}
+    for q in QUESTIONS:
+        row[q.key] = _cell(answers.get(q.key))
+    return row
+
+
+def to_csv(screenings: Iterable[Screening]) -> str:
+    """The CSV text: a header row, then one row per screening."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=csv_columns(), lineterminator="\r\n")
+    writer.writeheader()
+    for screening in screenings:
+        writer.writerow(csv_row(screening))
+    return out.getvalue()
+
+
+def answers_from_row(row: Mapping[str, str]) -> dict[str, Any]:
+    """Read the answers back from a CSV row, typed as the definition says."""
+    answers: dict[str, Any] = {}
+    for q in QUESTIONS:
+        text = unsafe_cell(row.get(q.key) or "")
+        if text == "":
+            continue
+        if q.type == "multi":
+            answers[q.key] = text.split(";")
+        elif q.type == "integer":
+            answers[q.key] = int(text)
+        else:
+            answers[q.key] = text
+    return answers
+
+
+# --- FHIR R4 ---------------------------------------------------------------------------------
+
+DEFAULT_CANONICAL_BASE = "https://si-joint-screening.example.org/fhir"
+QUESTIONNAIRE_ID = "si-joint-screening"
+FHIR_TYPES = {
+    "text": "string",
+    "date": "date",
+    "integer": "integer",
+    "single": "choice",
+    "multi": "choice",
+}
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+
+
+def canonical_base() -> str:
+    """The base of canonical URLs: FHIR_CANONICAL_BASE in the config, or the default."""
+    if has_app_context():
+        return str(current_app.config.get("FHIR_CANONICAL_BASE") or DEFAULT_CANONICAL_BASE)
+    return DEFAULT_CANONICAL_BASE
+
+
+def questionnaire_url() -> str:
+    """The canonical URL of the Questionnaire (without version)."""
+    return f"{canonical_base()}/Questionnaire/{QUESTIONNAIRE_ID}"
+
+
+def code_system(key: str) -> str:
+    """The code system of a choice question's values."""
+    return f"{canonical_base()}/CodeSystem/{QUESTIONNAIRE_ID}-{key.replace('_', '-')}"
+
+
+def _coding(q: Question, value: str) -> dict[str, str]:
+    return {"system": code_system(q.key), "code": value, "display": q.label_of(value)}
+
+
+def _enable_when(w: When) -> dict[str, Any]:
+    if w.op == "nonempty":
+        return {"question": w.key, "operator": "exists", "answerBoolean": True}
+    source = questionnaire.BY_KEY[w.key]
+    return {"question": w.key, "operator": "=", "answerCoding": _coding(source, str(w.value))}
+
+
+def questionnaire_item(q: Question) -> dict[str, Any]:
+    """One question as a FHIR Questionnaire item."""
+    item: dict[str, Any] = {
+        "linkId": q.key,
+        "text": str(q.text),
+        "type": FHIR_TYPES[q.type],
+        "required": q.required,
+    }
+    if q.type == "multi":
+        item["repeats"] = True
+    if q.choices:
+        item["answerOption"] = [{"valueCoding": _coding(q, c.value)} for c in q.choices]
+    if q.max_length:
+        item["maxLength"] = q.max_length
+    extensions = []
+    if q.min is not None:
+        extensions.append({"url": MIN_VALUE, "valueInteger": q.min})
+    if q.max is not None:
+        extensions.append({"url": MAX_VALUE, "valueInteger": q.max})
+    if extensions:
+        item["extension"] = extensions
+    if q.when:
+        item["enableWhen"] = [_enable_when(w) for w in q.when]
+        if len(q.when) > 1:
+            item["enableBehavior"] = "any"
+    return item
+
+
+def _group_id(section_key: str) -> str:
+    return f"section-{section_key}"
+
+
+def fhir_questionnaire() -> dict[str, Any]:
+    """The FHIR R4 Questionnaire generated from the questionnaire definition."""
+    return {
+        "resourceType": "Questionnaire",
+        "id": QUESTIONNAIRE_ID,
+        "url": questionnaire_url(),
+        "version": questionnaire.QUESTIONNAIRE_VERSION,
+        "name": "SIJointScreening",
+        "title": "SI joint screening questionnaire",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "description": (
+            "Questions a patient answers before a consultation about SI joint fusion. "
+            "The answers are compared with published criteria; this is not a diagnosis."
+        ),
+        "item": [
+            {
+                "linkId": _group_id(section.key),
+                "text": str(section.title),
+                "type": "group",
+                "item": [questionnaire_item(q) for q in QUESTIONS if q.section == section.key],
+            }
+            for section in SECTIONS
+        ],
+    }
+
+
+def _answers(q: Question, value: Any) -> list[dict[str, Any]]:
+    if q.type == "multi":
+        return [{"valueCoding": _coding(q, v)} for v in value]
+    if q.type == "single":
+        return [{"valueCoding": _coding(q, value)}]
+    if q.type == "integer":
+        return [{"valueInteger": int(value)}]
+    if q.type == "date":
+        return [{"valueDate": str(value)}]
+    return [{"valueString": str(value)}]
+
+
+def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
+    """A completed FHIR R4 QuestionnaireResponse of a submitted screening's answers."""
+    if not screening.is_submitted or screening.submitted_at is None:
+        raise ValueError("only submitted screenings are exported")
+    answers = screening.answers or {}
+    groups = []
+    for section in SECTIONS:
+        items = [
+            {"linkId": q.key, "text": str(q.text), "answer": _answers(q, answers[q.key])}
+            for q in QUESTIONS
+            if q.section == section.key and answers.get(q.key) not in (None, [], "")
+        ]
+        if items:
+            groups.append(
+                {"linkId": _group_id(section.key), "text": str(section.title), "item": items}
+            )
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": str(screening.reference),
+        "identifier": {
+            "system": f"{canonical_base()}/screening-reference",
+            "value": str(screening.reference),
+        },
+        "questionnaire": f"{questionnaire_url()}|{questionnaire.QUESTIONNAIRE_VERSION}",
+        "status": "completed",
+        "authored": _utc(screening.submitted_at).isoformat(),
+        "item": groups,
+    }
+
+
+def fhir_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
+    """A collection Bundle: the Questionnaire, then one QuestionnaireResponse per screening."""
+    base = canonical_base()
+    entries = [{"fullUrl": questionnaire_url(), "resource": fhir_questionnaire()}]
+    for s in screenings:
+        entries.append(
+            {
+                "fullUrl": f"{base}/QuestionnaireResponse/{s.reference}",
+                "resource": fhir_questionnaire_response(s),
+            }
+        )
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "entry": entries,
+    }
+
+
+def json_text(resource: Mapping[str, Any]) -> str:
+    """A resource as pretty JSON text."""
+    return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
