@@ -1,0 +1,381 @@
+"""The PDF summary: content on every page, safety of the renderer, cache, downloads, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from sqlalchemy import func, select
+from test_summary import REALISTIC
+
+from screening import drafts, pdf
+from screening.criteria import CRITERIA_VERSION, RED_FLAG_TITLE
+from screening.extensions import db
+from screening.models import PdfCache, Screening
+from screening.questionnaire import BY_KEY, QUESTIONS
+
+SUBMIT_DAY = dt.date(2026, 11, 20)
+PAYLOADS = (
+    '<img src="file:///etc/passwd">',
+    '<link rel=attachment href="file:///etc/passwd">',
+    "url(http://127.0.0.1:9/)",
+    "<style>@import url(http://127.0.0.1:9/x.css)</style>",
+)
+
+
+def submitted(answers: dict[str, Any] | None = None) -> Screening:
+    """A submitted screening with the given answers."""
+    screening = drafts.create_draft()
+    screening.answers = dict(answers or REALISTIC)
+    drafts.submit(screening, today=SUBMIT_DAY)
+    db.session.commit()
+    return screening
+
+
+def pages_text(data: bytes) -> list[str]:
+    """The text of each page, whitespace collapsed (lines wrap anywhere)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture
+def realistic_pdf(app) -> bytes:
+    return pdf.get_or_render_pdf(submitted())
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+def test_realistic_pdf_is_one_to_three_pages_with_disclaimer_on_every_page(realistic_pdf):
+    pages = pages_text(realistic_pdf)
+    assert 1 <= len(pages) <= 3
+    for n, text in enumerate(pages, start=1):
+        assert "does not diagnose" in text
+        assert f"Page {n} of {len(pages)}" in text
+        assert "SI joint screening summary" in text
+
+
+def test_every_answer_is_present(realistic_pdf):
+    text = squash(" ".join(pages_text(realistic_pdf)))
+    for q in QUESTIONS:
+        if q.key in REALISTIC:
+            assert squash(q.in_words(REALISTIC[q.key])) in text, q.key
+
+
+def test_statuses_as_words_both_profiles_and_criteria_version(app):
+    answers = dict(REALISTIC, nicotine_use="yes", points_to_si_joint="not_sure")
+    text = " ".join(pages_text(pdf.get_or_render_pdf(submitted(answers))))
+    for word in ("Matches", "Does not match", "Not known"):
+        assert word in text
+    assert "Criteria in the source documents" in text
+    assert "Stricter published criteria" in text
+    assert text.index("Criteria in the source documents") < text.index(
+        "Stricter published criteria"
+    )
+    assert CRITERIA_VERSION in text
+    assert "Questions you may want to ask the specialist" in text
+
+
+def test_reference_and_submission_date_in_the_header_of_every_page(app):
+    screening = submitted()
+    pages = pages_text(pdf.get_or_render_pdf(screening))
+    submitted_on = pdf._utc(screening.submitted_at).strftime("%-d %B %Y")
+    for text in pages:
+        assert f"Reference {screening.reference} · Submitted {submitted_on}" in text
+
+
+def test_red_flag_box_comes_first_on_page_one(app):
+    answers = dict(REALISTIC, red_flags=["saddle_numbness", "leg_weakness"], pain_side="both")
+    pages = pages_text(pdf.get_or_render_pdf(submitted(answers)))
+    first = pages[0]
+    title = str(RED_FLAG_TITLE)
+    assert title in first
+    assert first.index(title) < first.index("Patient details")
+    assert first.index(title) < first.index("Comparison 1 of 2")
+    assert "Numbness or tingling around your genitals or bottom" in first
+    assert 1 <= len(pages) <= 3
+
+
+def test_no_red_flag_box_without_red_flags(realistic_pdf):
+    assert str(RED_FLAG_TITLE) not in " ".join(pages_text(realistic_pdf))
+
+
+def test_metadata_and_deterministic_creation_date(app):
+    screening = submitted()
+    data = pdf.get_or_render_pdf(screening)
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    meta = reader.metadata
+    assert meta.title == f"SI joint screening summary – {screening.reference}"
+    assert "criteria" in meta.subject
+    created = pdf._utc(screening.submitted_at).strftime("D:%Y%m%d%H%M%S")
+    assert meta["/CreationDate"].startswith(created)
+    # Tagged PDF (PDF/UA-1).
+    assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]
+    # The same inputs give the same bytes.
+    html = pdf.render_html(pdf.summary_for(screening))
+    assert pdf.render_pdf(html) == pdf.render_pdf(html)
+
+
+@pytest.mark.parametrize(
+    ("size", "width", "height"), [("A4", 595.28, 841.89), ("Letter", 612, 792)]
+)
+def test_paper_size_setting(make_app, size, width, height):
+    app = make_app(PDF_PAPER_SIZE=size)
+    with app.app_context():
+        data = pdf.get_or_render_pdf(submitted())
+        box = pypdf.PdfReader(io.BytesIO(data)).pages[0].mediabox
+        assert float(box.width) == pytest.approx(width, abs=0.5)
+        assert float(box.height) == pytest.approx(height, abs=0.5)
+        db.session.remove()
+
+
+# --- safety of the renderer ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def fetch_spy(monkeypatch) -> list[str]:
+    """Every URL any summary fetcher is asked for, in any render."""
+    asked: list[str] = []
+    original = pdf.StaticOnlyURLFetcher.fetch
+
+    def spy(self, url, headers=None):
+        asked.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(pdf.StaticOnlyURLFetcher, "fetch", spy)
+    return asked
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_patient_text_renders_as_literal_text_and_fetches_nothing(app, fetch_spy, payload):
+    screening = submitted(dict(REALISTIC, name=payload))
+    html = pdf.render_html(pdf.summary_for(screening))
+    if "<" in payload:
+        assert payload not in html  # escaped: never markup
+        assert "&lt;" in html
+    # Nowhere a stylesheet could read it: no <style> element and no style attribute.
+    assert "<style" not in html and " style=" not in html
+    data = pdf.get_or_render_pdf(screening)
+    text = squash(" ".join(pages_text(data)))
+    assert squash(payload) in text
+    assert fetch_spy == []
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert reader.attachments == {}
+    assert b"/EmbeddedFile" not in data
+
+
+def test_patient_page_escapes_and_links_the_stylesheet(app, client):
+    screening = submitted(dict(REALISTIC, name=PAYLOADS[0]))
+    with client.session_transaction() as sess:
+        sess["screening_token"] = screening.token
+    page = client.get("/summary").get_data(as_text=True)
+    assert PAYLOADS[0] not in page
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in page
+    assert 'rel="stylesheet" href="/static/summary.css"' in page
+    assert " style=" not in page and "<script" not in page  # the site CSP forbids inline
+
+
+def test_fetcher_serves_only_static_files():
+    fetcher = pdf.StaticOnlyURLFetcher()
+    css = fetcher.fetch(pdf.STYLESHEET.as_uri())
+    assert b"@page" in css.read()
+    outside = (pdf.STATIC_DIR / ".." / "pdf.py").as_uri()
+    for url in (
+        "file:///etc/passwd",
+        outside,
+        "file://evil.example/share/x.css",
+        (pdf.STATIC_DIR / "missing.css").as_uri(),
+        "http://127.0.0.1:9/",
+        "https://example.org/x.css",
+        "ftp://example.org/x",
+        "data:text/html,<b>x</b>",
+        "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=",
+        "data:image/png;base64," + "A" * 40_000,
+        "javascript:alert(1)",
+    ):
+        with pytest.raises(pdf.RefusedURL):
+            fetcher.fetch(url)
+
+
+def test_fetcher_refuses_symlinks_out_of_static(tmp_path, monkeypatch):
+    root = tmp_path / "static"
+    root.mkdir()
+    (root / "evil.css").symlink_to("/etc/passwd")
+    fetcher = pdf.StaticOnlyURLFetcher(root=root)
+    with pytest.raises(pdf.RefusedURL):
+        fetcher.fetch((root / "evil.css").as_uri())
+
+
+def test_fetcher_allows_a_small_data_image():
+    png = (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+        "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    )
+    assert pdf.StaticOnlyURLFetcher().fetch(png).read().startswith(b"\x89PNG")
+
+
+def test_a_refused_url_in_markup_is_not_fetched_from_the_network(app):
+    # Even if markup ever reached the renderer, the fetcher would refuse (no exception escapes).
+    fetcher = pdf.StaticOnlyURLFetcher()
+    data = pdf.render_pdf(
+        '<html lang="en"><title>t</title><img src="http://127.0.0.1:9/x.png">'
+        '<link rel=attachment href="file:///etc/passwd"><p>ok</p></html>',
+        fetcher=fetcher,
+    )
+    assert "http://127.0.0.1:9/x.png" in fetcher.requested
+    assert b"root:" not in data
+    assert pypdf.PdfReader(io.BytesIO(data)).attachments == {}
+
+
+# --- cache and download -----------------------------------------------------------------------
+
+
+def test_second_download_is_served_from_the_cache(app, monkeypatch):
+    screening = submitted()
+    calls: list[int] = []
+    original = pdf.render_pdf
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_pdf", spy)
+    first = pdf.get_or_render_pdf(screening)
+    db.session.commit()
+    second = pdf.get_or_render_pdf(screening)
+    assert first == second and len(calls) == 1
+    assert db.session.scalar(select(func.count()).select_from(PdfCache)) == 1
+
+
+def test_cache_key_covers_inputs(make_app):
+    app = make_app()
+    with app.app_context():
+        screening = submitted()
+        a4 = pdf.input_hash(screening, "A4")
+        assert a4 == pdf.input_hash(screening, "A4")
+        assert a4 != pdf.input_hash(screening, "Letter")
+        screening.criteria_version = "other"
+        assert a4 != pdf.input_hash(screening, "A4")
+        db.session.remove()
+
+
+def test_pdf_response_headers(app):
+    screening = submitted()
+    response = pdf.pdf_response(screening)
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="{screening.reference}.pdf"'
+    )
+    assert screening.reference.startswith("SIJ-")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.get_data().startswith(b"%PDF")
+
+
+def test_draft_has_no_summary(app):
+    draft = drafts.create_draft()
+    with pytest.raises(ValueError):
+        pdf.summary_for(draft)
+
+
+# --- patient routes ---------------------------------------------------------------------------
+
+
+def test_patient_gets_own_summary_and_pdf(app, client):
+    screening = submitted()
+    with client.session_transaction() as sess:
+        sess["screening_token"] = screening.token
+    page = client.get("/summary")
+    assert page.status_code == 200
+    assert screening.reference in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    download = client.get("/summary.pdf")
+    assert download.status_code == 200
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["Cache-Control"] == "no-store"
+    assert "does not diagnose" in pages_text(download.get_data())[0]
+    # Kept for the next download.
+    assert db.session.scalar(select(func.count()).select_from(PdfCache)) == 1
+
+
+def test_other_sessions_get_404(app):
+    screening = submitted()
+    draft = drafts.create_draft()
+    db.session.commit()
+    assert screening.token != draft.token
+    stranger = app.test_client()
+    assert stranger.get("/summary").status_code == 404
+    assert stranger.get("/summary.pdf").status_code == 404
+    with stranger.session_transaction() as sess:
+        sess["screening_token"] = draft.token  # their own, but not submitted
+    assert stranger.get("/summary").status_code == 404
+    assert stranger.get("/summary.pdf").status_code == 404
+    with stranger.session_transaction() as sess:
+        sess["screening_token"] = "guessed-" + screening.token[:10]
+    assert stranger.get("/summary.pdf").status_code == 404
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def test_cli_renders_pdf_and_html(app, tmp_path: Path):
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(dict(REALISTIC, name=PAYLOADS[0])))
+    out, html = tmp_path / "out.pdf", tmp_path / "out.html"
+    result = app.test_cli_runner().invoke(
+        args=["summary-pdf", str(answers), str(out), "--profile", "published", "--html", str(html)]
+    )
+    assert result.exit_code == 0, result.output
+    pages = pages_text(out.read_bytes())
+    assert "SIJ-PREVIEW" in pages[0] and "Preview" in pages[0]
+    assert all("does not diagnose" in p for p in pages)
+    text = " ".join(pages)
+    # The chosen profile comes first.
+    assert text.index("Stricter published criteria") < text.index(
+        "Criteria in the source documents"
+    )
+    page = html.read_text()
+    assert "&lt;img" in page and PAYLOADS[0] not in page
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"nope": 1}', "nope"),
+        (json.dumps(dict(REALISTIC, pain_average=11)), "pain_average"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line(app, tmp_path: Path, content, message):
+    answers = tmp_path / "answers.json"
+    answers.write_text(content)
+    out = tmp_path / "out.pdf"
+    result = app.test_cli_runner().invoke(args=["summary-pdf", str(answers), str(out)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_cli_missing_file_exits_2(app, tmp_path: Path):
+    result = app.test_cli_runner().invoke(
+        args=["summary-pdf", str(tmp_path / "missing.json"), str(tmp_path / "o.pdf")]
+    )
+    assert result.exit_code == 2
+    assert "no such file" in result.output
+
+
+def test_questions_have_words_for_every_value():
+    # The summary shows every answer through the one definition.
+    for key, value in REALISTIC.items():
+        assert BY_KEY[key].in_words(value)

@@ -1,0 +1,162 @@
+"""The summary context: both profiles, patient details, answers by section, questions to ask."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from screening.criteria import CRITERIA_VERSION, DEFAULT_PROFILE
+from screening.engine import evaluate
+from screening.questionnaire import BY_KEY
+from screening.summary import build_summary, questions_to_ask
+
+SUBMITTED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+
+REALISTIC: dict[str, Any] = {
+    "name": "Alex Example",
+    "date_of_birth": "1972-05-14",
+    "height_cm": 170,
+    "weight_kg": 72,
+    "appointment_date": "2026-12-10",
+    "pain_duration_months": 18,
+    "pain_locations": ["lower_back", "buttock"],
+    "pain_side": "left",
+    "pain_triggers": ["sit_to_stand", "stairs"],
+    "points_to_si_joint": "yes",
+    "pain_average": 7,
+    "pain_interference": 6,
+    "pain_causes": ["injury"],
+    "physical_therapy_tried": "yes",
+    "physical_therapy_weeks": 12,
+    "physical_therapy_result": "temporary_relief",
+    "home_exercise_tried": "yes",
+    "home_exercise_weeks": 20,
+    "home_exercise_result": "no_relief",
+    "medication_tried": "yes",
+    "medication_weeks": 30,
+    "medication_result": "temporary_relief",
+    "activity_modification_tried": "no",
+    "si_belt_tried": "no",
+    "manual_therapy_tried": "no",
+    "steroid_injection_tried": "no",
+    "conservative_care_months": 9,
+    "exam_done": "yes",
+    "exam_result": "reproduced_pain",
+    "exam_positive_tests": 4,
+    "imaging": ["xray", "mri"],
+    "imaging_result": "si_joint_changes",
+    "diagnostic_injection": "yes",
+    "diagnostic_injection_count": 2,
+    "diagnostic_injection_guided": "yes",
+    "diagnostic_injection_relief": 80,
+    "previous_lumbar_fusion": "no",
+    "nicotine_use": "no",
+    "red_flags": ["none"],
+}
+
+
+def summarise(answers: dict[str, Any], **kwargs: Any):
+    evaluation = evaluate(answers, DEFAULT_PROFILE, on=SUBMITTED.date()).as_dict()
+    return build_summary(
+        answers, evaluation, SUBMITTED, "SIJ-TEST-0001", CRITERIA_VERSION, **kwargs
+    )
+
+
+def test_both_profiles_stored_default_first(app):
+    s = summarise(REALISTIC)
+    assert [t.key for t in s.profiles] == ["documents", "published"]
+    assert s.profiles[0].stored and not s.profiles[1].stored
+    assert s.criteria_version == CRITERIA_VERSION
+    # The other profile is evaluated on the submission day, as the engine would.
+    published = evaluate(REALISTIC, "published", on=SUBMITTED.date()).as_dict()
+    assert [r.status for r in s.profiles[1].rows] == [c["status"] for c in published["criteria"]]
+    assert all(
+        r.status_label in ("Matches", "Does not match", "Not known") for r in s.profiles[0].rows
+    )
+
+
+def test_stored_evaluation_is_shown_as_stored(app):
+    # What was stored at submission is what the summary shows, even if the rules change later.
+    evaluation = evaluate(REALISTIC, DEFAULT_PROFILE, on=SUBMITTED.date()).as_dict()
+    evaluation["criteria"][0]["answer"] = "as stored"
+    s = build_summary(REALISTIC, evaluation, SUBMITTED, "SIJ-X", CRITERIA_VERSION)
+    assert s.profiles[0].rows[0].answer == "as stored"
+
+
+def test_patient_details_age_at_submission_and_bmi(app):
+    s = summarise(REALISTIC)
+    details = {r.label: r.value for r in s.details}
+    assert details["Name"] == "Alex Example"
+    assert details["Date of birth"] == "14 May 1972 (age 54 at submission)"
+    assert details["BMI"] == "24.9"
+    assert details["Appointment"] == "10 December 2026"
+
+
+def test_patient_details_not_provided(app):
+    answers = {
+        k: v for k, v in REALISTIC.items() if k not in ("name", "date_of_birth", "weight_kg")
+    }
+    s = summarise(answers)
+    details = {r.label: r for r in s.details}
+    for label in ("Name", "Date of birth", "Weight", "BMI"):
+        assert details[label].value == "Not provided" and not details[label].provided
+    assert details["Height"].value == "170 cm"
+
+
+def test_answers_by_section_leave_out_questions_not_asked(app):
+    answers = dict(REALISTIC, diagnostic_injection="no")
+    for k in (
+        "diagnostic_injection_count",
+        "diagnostic_injection_guided",
+        "diagnostic_injection_relief",
+    ):
+        answers.pop(k)
+    answers.pop("pain_side")  # optional, skipped
+    s = summarise(answers)
+    labels = [r.label for section in s.sections for r in section.rows]
+    assert str(BY_KEY["diagnostic_injection_count"].text) not in labels
+    rows = {r.label: r for section in s.sections for r in section.rows}
+    assert rows[str(BY_KEY["pain_side"].text)].value == "Not provided"
+    assert [sec.title for sec in s.sections] == [
+        "Your pain",
+        "Treatments you have tried",
+        "Tests and other health conditions",
+        "Safety questions",
+    ]
+    # One row per treatment, with every answer about it.
+    assert rows["Physical therapy (physiotherapy)"].value == (
+        "Yes · 12 weeks · It helped for a while, then the pain came back"
+    )
+    assert rows["A pelvic or SI joint belt (brace)"].value == "No"
+
+
+def test_questions_to_ask_follow_the_answers(app):
+    base = questions_to_ask(REALISTIC, SUBMITTED.date())
+    assert not any("numbing (diagnostic) injection" in q for q in base)
+    assert not any("both sides" in q for q in base)
+    answers = dict(REALISTIC, diagnostic_injection="not_sure", pain_side="both", nicotine_use="yes")
+    for k in (
+        "diagnostic_injection_count",
+        "diagnostic_injection_guided",
+        "diagnostic_injection_relief",
+    ):
+        answers.pop(k)
+    answers["other_conditions"] = ["disc_problem"]
+    asked = questions_to_ask(answers, SUBMITTED.date())
+    assert any("numbing (diagnostic) injection" in q for q in asked)
+    assert any("both sides" in q for q in asked)
+    assert any("nicotine" in q for q in asked)
+    assert any("a disc problem in the spine" in q for q in asked)
+
+
+def test_red_flags_in_words(app):
+    s = summarise(dict(REALISTIC, red_flags=["saddle_numbness"]))
+    assert s.red_flags == ("Numbness or tingling around your genitals or bottom",)
+    assert summarise(REALISTIC).red_flags == ()
+
+
+def test_never_says_candidate_or_diagnosis(app):
+    s = summarise(REALISTIC)
+    words = " ".join([s.disclaimer, *s.questions, *(t.overall_label for t in s.profiles)]).lower()
+    assert "candidate" not in words and "you have si joint" not in words
+    assert "does not diagnose" in s.disclaimer
