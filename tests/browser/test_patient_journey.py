@@ -394,3 +394,36 @@ def test_without_javascript_follow_ups_are_shown_and_ignored_when_not_asked(live
     page.goto(live_server.url + "/step/tests")
     assert not page.is_checked("input[name=exam_result][value=did_not]")
     context.close()
+
+
+def test_none_of_these_clears_the_other_boxes_with_javascript(live_server, page):
+    start(page, live_server.url)
+    page.goto(live_server.url + "/step/safety")
+    page.check("input[name=red_flags][value=cancer_history]")
+    page.check("input[name=red_flags][value=none]")
+    assert not page.is_checked("input[name=red_flags][value=cancer_history]")
+    page.check("input[name=red_flags][value=leg_weakness]")
+    assert not page.is_checked("input[name=red_flags][value=none]")
+
+
+def test_check_answers_and_saved_pages_look_right(live_server, page):
+    start(page, live_server.url)
+    for key in STEP_ORDER:
+        fill_step(page, key)
+        continue_(page)
+    shot(page, "check.png")
+    rows = page.locator(".summary-list__row")
+    assert rows.count() > 20
+    # A Change link goes to the question and comes back here
+    with page.expect_navigation():
+        page.click("a[href='/step/pain?return=check#pain_duration_months']")
+    page.fill("#pain_duration_months", "30")
+    continue_(page)
+    expect(page).to_have_title("Check your answers before you send them – SI joint screening")
+    assert "30 months" in page.inner_text("main")
+    page.goto(live_server.url + "/step/health")
+    with page.expect_navigation():
+        page.click("text=Save and come back later")
+    shot(page, "saved.png")
+    page.goto(live_server.url + "/")
+    shot(page, "start.png")

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
-from conftest import csrf_token
 from sqlalchemy import func, select
 
 from screening import questionnaire
 from screening.extensions import db
 from screening.models import Screening
+
+# tests/conftest.py's helper. Not `from conftest import ...`: with tests/browser/conftest.py also
+# loaded, the module named "conftest" is whichever pytest imported last.
+_spec = importlib.util.spec_from_file_location(
+    "_tests_conftest", Path(__file__).with_name("conftest.py")
+)
+_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_conftest)
+csrf_token = _conftest.csrf_token
 
 # One post per step, as a browser sends it: one value per checked box.
 POSTS: dict[str, dict[str, object]] = {
@@ -713,3 +723,31 @@ def test_a_step_posted_without_a_valid_token_comes_back_with_the_answers(csrf_ap
     assert "were not saved yet" in html
     assert 'value="18"' in html
     assert db.session.scalar(select(Screening)).answers == {}
+
+
+# --- guessing and logs --------------------------------------------------------------------------------
+
+
+def test_resume_code_guesses_are_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        client = app.test_client()
+        statuses = [
+            client.post("/resume", data={"code": "AAAA-AAAA-AAAA"}).status_code for _ in range(11)
+        ]
+        assert statuses[:10] == [200] * 10
+        assert statuses[10] == 429
+        assert client.get("/resume").status_code == 200  # reading the form is not limited
+        db.session.remove()
+
+
+def test_no_answers_names_or_codes_in_the_logs(client, caplog):
+    caplog.set_level("DEBUG")
+    _answer_all(client)
+    code = _save(client, "safety")
+    client.post("/resume", data={"code": code})
+    client.post("/step/pain", data={**POSTS["pain"], "pain_duration_months": "six"})
+    _submit(client)
+    logged = caplog.text
+    for secret in ("Alex Example", "1972-05-14", code, code.replace("-", ""), "six"):
+        assert secret not in logged
