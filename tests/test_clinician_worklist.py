@@ -1,0 +1,223 @@
+"""Worklist, a screening's page, the PDF download and review; each access audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_clinician_support import audit_rows, make_clinician, make_draft, make_screening, sign_in
+
+from screening.extensions import db
+from screening.models import Screening
+
+
+@pytest.fixture
+def doctor_client(app, client):
+    """A client signed in as a clinician."""
+    make_clinician()
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def _submitted_at(screening: Screening, when: dt.datetime) -> None:
+    screening.submitted_at = when
+    db.session.commit()
+
+
+def test_worklist_shows_submitted_screenings_newest_first_never_drafts(doctor_client):
+    older = make_screening(name="Older Patient")
+    newer = make_screening(name="Newer Patient", appointment_date="2026-12-24")
+    _submitted_at(older, dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC))
+    _submitted_at(newer, dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC))
+    make_draft(name="Draft Person")
+    page = doctor_client.get("/clinician/").text
+    assert page.index(newer.reference) < page.index(older.reference)
+    assert "Newer Patient" in page and "2026-12-24" in page and "2026-11-02 09:00" in page
+    assert "Draft Person" not in page
+    assert "Not reviewed" in page
+    assert "Answers match every main criterion compared" in page
+
+
+def test_worklist_is_paginated(doctor_client):
+    for i in range(27):
+        make_screening(name=f"Patient {i:02d}")
+    first = doctor_client.get("/clinician/").text
+    assert first.count("/clinician/screenings/SIJ-") == 25
+    assert "Page 1 of 2" in first
+    second = doctor_client.get("/clinician/?page=2").text
+    assert second.count("/clinician/screenings/SIJ-") == 2
+    assert doctor_client.get("/clinician/?page=99").status_code == 200
+
+
+def test_red_flags_stand_out_and_can_be_filtered(doctor_client):
+    urgent = make_screening(name="Urgent Person", red_flags=["bladder_bowel"])
+    calm = make_screening(name="Calm Person")
+    page = doctor_client.get("/clinician/").text
+    row = page[page.index(urgent.reference) - 400 : page.index(urgent.reference)]
+    assert "clinician-row--red-flag" in row
+    assert "Red flag" in page  # words, not colour only
+    only = doctor_client.get("/clinician/?red_flags=1").text
+    assert urgent.reference in only and calm.reference not in only
+    by_outcome = doctor_client.get("/clinician/?outcome=urgent").text
+    assert urgent.reference in by_outcome and calm.reference not in by_outcome
+
+
+def test_search_by_reference_or_name(doctor_client):
+    alex = make_screening(name="Alex Example")
+    sam = make_screening(name="Sam Other")
+    by_name = doctor_client.get("/clinician/?q=alex").text
+    assert alex.reference in by_name and sam.reference not in by_name
+    plain = sam.reference.replace("-", "").lower()
+    by_ref = doctor_client.get(f"/clinician/?q={plain}").text
+    assert sam.reference in by_ref and alex.reference not in by_ref
+    none = doctor_client.get("/clinician/?q=%25").text  # a LIKE wildcard matches nothing
+    assert alex.reference not in none and "No submitted screenings match" in none
+
+
+def test_filter_by_reviewed(doctor_client):
+    seen = make_screening(name="Seen Person")
+    unseen = make_screening(name="Unseen Person")
+    doctor_client.post(f"/clinician/screenings/{seen.reference}/review")
+    yes = doctor_client.get("/clinician/?reviewed=yes").text
+    no = doctor_client.get("/clinician/?reviewed=no").text
+    assert seen.reference in yes and unseen.reference not in yes
+    assert unseen.reference in no and seen.reference not in no
+
+
+def test_searches_are_audited_without_the_search_words(doctor_client):
+    alex = make_screening(name="Alex Example")
+    doctor_client.get("/clinician/?q=Alex+Example&reviewed=no")
+    doctor_client.get(f"/clinician/?q={alex.reference}")
+    searches = audit_rows("search")
+    assert len(searches) == 2
+    assert "query=yes" in searches[0].detail and "reviewed=no" in searches[0].detail
+    assert "results=1" in searches[0].detail
+    assert searches[1].screening_reference == alex.reference
+    for row in audit_rows():
+        assert "Alex" not in (row.detail or "")
+    assert len(audit_rows("worklist")) == 0
+    doctor_client.get("/clinician/")
+    assert len(audit_rows("worklist")) == 1
+
+
+def test_screening_page_shows_the_summary_and_is_audited(doctor_client):
+    s = make_screening(name="Alex Example", red_flags=["leg_weakness"])
+    page = doctor_client.get(f"/clinician/screenings/{s.reference}")
+    assert page.status_code == 200
+    text = page.text
+    assert s.reference in text and "Alex Example" in text
+    assert "Patient details" in text and "All answers" in text  # the summary's sections
+    assert "Mark as reviewed" in text
+    assert f"/clinician/screenings/{s.reference}/summary.pdf" in text
+    assert "Red flag" in text
+    assert page.headers["Cache-Control"] == "no-store"
+    [view] = audit_rows("view")
+    assert view.screening_reference == s.reference
+    assert view.actor_email == "doctor@clinic.example"
+
+
+def test_lowercase_reference_finds_the_screening(doctor_client):
+    s = make_screening()
+    assert doctor_client.get(f"/clinician/screenings/{s.reference.lower()}").status_code == 200
+
+
+def test_unknown_reference_and_drafts_are_404(doctor_client):
+    assert doctor_client.get("/clinician/screenings/SIJ-AAAA-AAAA").status_code == 404
+    draft = make_draft()
+    assert draft.reference is None
+    assert doctor_client.get(f"/clinician/screenings/{draft.token}").status_code == 404
+    assert doctor_client.get("/clinician/screenings/SIJ-AAAA-AAAA/summary.pdf").status_code == 404
+    assert doctor_client.post("/clinician/screenings/SIJ-AAAA-AAAA/review").status_code == 404
+    assert audit_rows("view") == []
+
+
+def test_pdf_download_is_an_audited_attachment(doctor_client):
+    s = make_screening()
+    response = doctor_client.get(f"/clinician/screenings/{s.reference}/summary.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "no-store"
+    [row] = audit_rows("pdf_download")
+    assert row.screening_reference == s.reference
+
+
+def test_printable_summary_is_audited(doctor_client):
+    s = make_screening()
+    response = doctor_client.get(f"/clinician/screenings/{s.reference}/summary")
+    assert response.status_code == 200
+    assert s.reference in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    assert audit_rows("view_summary")[0].screening_reference == s.reference
+
+
+def test_mark_as_reviewed_records_who_and_when(doctor_client):
+    s = make_screening()
+    before = dt.datetime.now(dt.UTC)
+    response = doctor_client.post(f"/clinician/screenings/{s.reference}/review")
+    assert response.status_code == 302
+    db.session.expire_all()
+    reviewed = db.session.get(Screening, s.id)
+    assert reviewed.reviewed_by.email == "doctor@clinic.example"
+    at = reviewed.reviewed_at.replace(tzinfo=reviewed.reviewed_at.tzinfo or dt.UTC)
+    assert at >= before - dt.timedelta(seconds=1)
+    [row] = audit_rows("review")
+    assert row.screening_reference == s.reference
+    page = doctor_client.get(f"/clinician/screenings/{s.reference}").text
+    assert "Reviewed by doctor@clinic.example" in page
+    assert "Mark as reviewed" not in page
+    # A second click keeps the first review.
+    doctor_client.post(f"/clinician/screenings/{s.reference}/review")
+    assert len(audit_rows("review")) == 1
+
+
+def test_review_needs_post(doctor_client):
+    s = make_screening()
+    assert doctor_client.get(f"/clinician/screenings/{s.reference}/review").status_code == 405
+
+
+def test_review_needs_a_csrf_token(make_app):
+    from conftest import csrf_token
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_clinician()
+        ref = make_screening().reference
+        db.session.remove()
+    client = app.test_client()
+    token = csrf_token(client.get("/clinician/login").text)
+    sign_in(client, csrf_token=token)
+    assert client.post(f"/clinician/screenings/{ref}/review").status_code == 400
+    page = client.get(f"/clinician/screenings/{ref}").text
+    token = csrf_token(page[page.index('action="/clinician/screenings/') :])
+    response = client.post(f"/clinician/screenings/{ref}/review", data={"csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_no_audit_row_contains_answers(doctor_client):
+    s = make_screening(name="Zebediah Quux", red_flags=["bladder_bowel"])
+    ref = s.reference
+    doctor_client.get("/clinician/?q=Zebediah")
+    doctor_client.get(f"/clinician/screenings/{ref}")
+    doctor_client.get(f"/clinician/screenings/{ref}/summary.pdf")
+    doctor_client.post(f"/clinician/screenings/{ref}/review")
+    doctor_client.get("/clinician/export.csv")
+    doctor_client.get("/clinician/export.fhir.json")
+    doctor_client.post("/clinician/logout")
+    rows = audit_rows()
+    assert {r.action for r in rows} >= {
+        "sign_in",
+        "search",
+        "view",
+        "pdf_download",
+        "review",
+        "export_csv",
+        "export_fhir",
+        "sign_out",
+    }
+    forbidden = ["Zebediah", "Quux", "bladder", "1972-05-14", "lower_back", "Example"]
+    for row in rows:
+        text = " ".join(str(v) for v in (row.detail, row.actor_email, row.screening_reference))
+        for word in forbidden:
+            assert word not in text, (row.action, text)

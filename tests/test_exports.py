@@ -1,0 +1,248 @@
+"""CSV and FHIR exports: columns from the definition, round trip, formula safety, R4B validity."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from test_clinician_support import answers, audit_rows, make_clinician, make_screening, sign_in
+
+from screening import exports, questionnaire
+from screening.criteria import DEFAULT_PROFILE, PROFILES
+from screening.extensions import db
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def test_csv_header_comes_from_the_definition(app):
+    header = next(csv.reader(io.StringIO(exports.to_csv([]))))
+    keys = [q.key for q in questionnaire.QUESTIONS]
+    assert header[-len(keys) :] == keys
+    assert header[:4] == ["reference", "submitted_at", "criteria_version", "overall"]
+    criteria = [f"criterion_{c.id}" for c in PROFILES[DEFAULT_PROFILE].criteria]
+    assert header[4 : 4 + len(criteria)] == criteria
+    assert len(header) == len(set(header))
+
+
+def test_csv_round_trips_the_answers_of_a_submitted_screening(app):
+    s = make_screening(name="Zoë O'Brien, Jr.", red_flags=["leg_weakness", "cancer_history"])
+    [row] = _rows(exports.to_csv([s]))
+    assert row["reference"] == s.reference
+    assert row["overall"] == s.overall == "urgent"
+    assert dt.datetime.fromisoformat(row["submitted_at"]).tzinfo is not None
+    assert row["pain_locations"] == "lower_back;buttock"
+    assert row["date_of_birth"] == "1972-05-14"
+    assert exports.answers_from_row(row) == s.answers
+    # Typed as the definition says.
+    back = exports.answers_from_row(row)
+    assert isinstance(back["pain_average"], int) and isinstance(back["imaging"], list)
+    for c in s.evaluation["criteria"]:
+        assert row[f"criterion_{c['id']}"] == c["status"]
+        assert c["status"] in ("met", "not_met", "unknown")
+
+
+def test_csv_unanswered_questions_are_empty(app):
+    s = make_screening(name=None, date_of_birth=None, pain_triggers=None)
+    [row] = _rows(exports.to_csv([s]))
+    assert row["name"] == "" and row["pain_triggers"] == "" and row["exam_positive_tests"] == "4"
+
+
+@pytest.mark.parametrize("evil", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)"])
+def test_csv_is_safe_against_formula_injection(app, evil):
+    s = make_screening(name=evil)
+    text = exports.to_csv([s])
+    [row] = _rows(text)
+    assert row["name"] == "'" + evil
+    for line in text.splitlines()[1:]:
+        for cell in next(csv.reader([line])):
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert exports.answers_from_row(row)["name"] == evil  # and still round-trips
+
+
+def test_safe_cell_handles_tab_and_carriage_return():
+    assert exports.safe_cell("\tcmd") == "'\tcmd"
+    assert exports.safe_cell("\rcmd") == "'\rcmd"
+    assert exports.safe_cell("plain") == "plain"
+    assert exports.unsafe_cell("'=1") == "=1" and exports.unsafe_cell("'quoted") == "'quoted"
+
+
+def test_submitted_between_uses_the_submission_day(app):
+    a = make_screening()
+    b = make_screening()
+    a.submitted_at = dt.datetime(2026, 10, 31, 23, 59, tzinfo=dt.UTC)
+    b.submitted_at = dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.UTC)
+    db.session.commit()
+    got = exports.submitted_between(dt.date(2026, 11, 1), dt.date(2026, 11, 1))
+    assert [s.reference for s in got] == [b.reference]
+    both = exports.submitted_between(dt.date(2026, 10, 31), None)
+    assert [s.reference for s in both] == [a.reference, b.reference]
+
+
+# --- FHIR ------------------------------------------------------------------------------------
+
+
+def _items(resource: dict) -> list[dict]:
+    out = []
+    for item in resource.get("item", []):
+        out.append(item)
+        out.extend(_items(item))
+    return out
+
+
+def test_fhir_questionnaire_validates_and_follows_the_definition(app):
+    resource = exports.fhir_questionnaire()
+    model = Questionnaire.model_validate(resource)
+    assert model.url == exports.questionnaire_url()
+    assert model.version == questionnaire.QUESTIONNAIRE_VERSION
+    questions = [i for i in _items(resource) if i["type"] != "group"]
+    assert [i["linkId"] for i in questions] == [q.key for q in questionnaire.QUESTIONS]
+    link_ids = [i["linkId"] for i in _items(resource)]
+    assert len(link_ids) == len(set(link_ids))
+    for item in questions:
+        q = questionnaire.BY_KEY[item["linkId"]]
+        assert item["required"] is q.required
+        expected_type = {"text": "string", "date": "date", "integer": "integer"}.get(
+            q.type, "choice"
+        )
+        assert item["type"] == expected_type
+        assert item.get("repeats", False) is (q.type == "multi")
+        if q.choices:
+            codes = [o["valueCoding"]["code"] for o in item["answerOption"]]
+            assert codes == list(q.values)
+            for option in item["answerOption"]:
+                assert option["valueCoding"]["system"] == exports.code_system(q.key)
+                assert option["valueCoding"]["display"] == q.label_of(option["valueCoding"]["code"])
+        else:
+            assert "answerOption" not in item
+        assert len(item.get("enableWhen", [])) == len(q.when)
+        for cond, w in zip(item.get("enableWhen", []), q.when, strict=True):
+            assert cond["question"] == w.key
+            if w.op == "nonempty":
+                assert cond == {"question": w.key, "operator": "exists", "answerBoolean": True}
+            else:
+                assert cond["operator"] == "="
+                assert cond["answerCoding"]["code"] == w.value
+                assert w.value in questionnaire.BY_KEY[w.key].values
+        assert item.get("enableBehavior") == ("any" if len(q.when) > 1 else None)
+
+
+def test_fhir_questionnaire_response_validates_and_is_typed(app):
+    s = make_screening()
+    resource = exports.fhir_questionnaire_response(s)
+    model = QuestionnaireResponse.model_validate(resource)
+    assert model.status == "completed"
+    assert resource["questionnaire"] == (
+        f"{exports.questionnaire_url()}|{questionnaire.QUESTIONNAIRE_VERSION}"
+    )
+    assert dt.datetime.fromisoformat(resource["authored"]).tzinfo is not None
+    got: dict = {}
+    for item in _items(resource):
+        if "answer" not in item:
+            continue
+        q = questionnaire.BY_KEY[item["linkId"]]
+        values = []
+        for answer in item["answer"]:
+            [(kind, value)] = answer.items()
+            expected_kind = {
+                "text": "valueString",
+                "date": "valueDate",
+                "integer": "valueInteger",
+            }.get(q.type, "valueCoding")
+            assert kind == expected_kind
+            if kind == "valueCoding":
+                assert value["system"] == exports.code_system(q.key)
+                assert value["code"] in q.values
+                value = value["code"]
+            values.append(value)
+        got[q.key] = values if q.type == "multi" else values[0]
+    assert got == s.answers
+
+
+def test_fhir_bundle_validates(app):
+    screenings = [make_screening(), make_screening(name="Second Person")]
+    bundle = exports.fhir_bundle(screenings)
+    model = Bundle.model_validate(bundle)
+    assert model.type == "collection"
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds == ["Questionnaire", "QuestionnaireResponse", "QuestionnaireResponse"]
+    json.dumps(bundle)
+
+
+def test_drafts_cannot_be_exported_as_responses(app):
+    from test_clinician_support import make_draft
+
+    with pytest.raises(ValueError):
+        exports.fhir_questionnaire_response(make_draft())
+
+
+# --- the export routes -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def doctor_client(app, client):
+    """A client signed in as a clinician."""
+    make_clinician()
+    sign_in(client)
+    return client
+
+
+def test_export_page(doctor_client):
+    page = doctor_client.get("/clinician/export")
+    assert page.status_code == 200
+    assert 'name="from"' in page.text and 'name="to"' in page.text
+
+
+def test_csv_download_is_an_audited_attachment(doctor_client):
+    s = make_screening(name="Alex Example")
+    today = dt.date.today().isoformat()
+    response = doctor_client.get(f"/clinician/export.csv?from={today}&to={today}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.headers["Cache-Control"] == "no-store"
+    text = response.data.decode("utf-8-sig")
+    [row] = _rows(text)
+    assert exports.answers_from_row(row) == answers(name="Alex Example")
+    [audit] = audit_rows("export_csv")
+    assert f"count=1 references={s.reference}" in audit.detail
+    assert "Alex" not in audit.detail
+
+
+def test_csv_download_respects_the_date_range(doctor_client):
+    make_screening()
+    response = doctor_client.get("/clinician/export.csv?from=2020-01-01&to=2020-01-31")
+    assert _rows(response.data.decode("utf-8-sig")) == []
+    assert "count=0" in audit_rows("export_csv")[0].detail
+
+
+def test_bad_dates_go_back_to_the_form(doctor_client):
+    response = doctor_client.get("/clinician/export.csv?from=2026-13-01&to=2026-11-01")
+    assert response.status_code == 302
+    page = doctor_client.get(response.headers["Location"])
+    assert "There is a problem" in page.text
+    assert audit_rows("export_csv") == []
+    reversed_range = doctor_client.get("/clinician/export.fhir.json?from=2026-11-02&to=2026-11-01")
+    assert reversed_range.status_code == 302
+
+
+def test_fhir_download_is_an_audited_valid_bundle(doctor_client):
+    s = make_screening()
+    response = doctor_client.get("/clinician/export.fhir.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/fhir+json"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "no-store"
+    bundle = Bundle.model_validate(response.get_json())
+    assert bundle.entry[1].resource.id == s.reference
+    assert s.reference in audit_rows("export_fhir")[0].detail
