@@ -129,6 +129,7 @@ def start():
     return render_template(
         "patient/start.html",
         continue_url=_continue_url(draft) if draft else None,
+        sent=screening is not None and screening.is_submitted,
     )
 
 
@@ -185,7 +186,13 @@ def step(step_key: str):
     form = step_form(step, formdata=request.form)
     values = form.clean(answers, partial=saving)
     if values is None:
-        return _render_step(step, form, answers)
+        notice = None
+        if saving:
+            notice = _(
+                "Your answers on this page are not saved yet. Correct the answers below, or "
+                "clear them, then select ‘Save and come back later’ again."
+            )
+        return _render_step(step, form, answers, notice=notice)
     drafts.save_step(screening, step.key, values)
     if saving:
         code = drafts.issue_resume_code(
