@@ -117,6 +117,8 @@ def test_answers_by_section_leave_out_questions_not_asked(app):
     assert str(BY_KEY["diagnostic_injection_count"].text) not in labels
     rows = {r.label: r for section in s.sections for r in section.rows}
     assert rows[str(BY_KEY["pain_side"].text)].value == "Not provided"
+    # Multi-choice questions say "leave empty if none": an empty answer is not a skipped one.
+    assert rows[str(BY_KEY["other_conditions"].text)].value == "None selected"
     assert [sec.title for sec in s.sections] == [
         "Your pain",
         "Treatments you have tried",
