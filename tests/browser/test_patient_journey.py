@@ -367,6 +367,7 @@ def test_works_on_a_320px_wide_screen(live_server, browser: Browser):
     with page.expect_navigation():
         page.click("text=Submit your answers")
     fits()
+    assert_accessible(page)  # the confirmation without red flags
     shot(page, "confirmation-320.png")
     context.close()
 
