@@ -9,31 +9,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from .extensions import db
 from .models import AuditEvent, Clinician
 
 # Every action the application records, with the words the audit page shows.
-ACTIONS: dict[str, str] = {
-    "sign_in": "Signed in",
-    "sign_in_failed": "Sign-in failed",
-    "sign_out": "Signed out",
-    "sign_out_idle": "Signed out after inactivity",
-    "worklist": "Opened the worklist",
-    "search": "Searched the worklist",
-    "view": "Opened a screening",
-    "view_summary": "Opened a printable summary",
-    "pdf_download": "Downloaded a PDF",
-    "review": "Marked a screening as reviewed",
-    "export_csv": "Exported CSV",
-    "export_fhir": "Exported FHIR",
-    "account_create": "Created an account",
-    "account_disable": "Disabled an account",
-    "account_enable": "Enabled an account",
-    "account_password": "Changed a password",
-    "forbidden": "Was refused a page",
-    "audit_view": "Opened the audit trail",
+ACTIONS: dict[str, Any] = {
+    "sign_in": _l("Signed in"),
+    "sign_in_failed": _l("Sign-in failed"),
+    "sign_out": _l("Signed out"),
+    "sign_out_idle": _l("Signed out after inactivity"),
+    "worklist": _l("Opened the worklist"),
+    "search": _l("Searched the worklist"),
+    "view": _l("Opened a screening"),
+    "view_summary": _l("Opened a printable summary"),
+    "pdf_download": _l("Downloaded a PDF"),
+    "review": _l("Marked a screening as reviewed"),
+    "export_csv": _l("Exported CSV"),
+    "export_fhir": _l("Exported FHIR"),
+    "account_create": _l("Created an account"),
+    "account_disable": _l("Disabled an account"),
+    "account_enable": _l("Enabled an account"),
+    "account_password": _l("Changed a password"),
+    "forbidden": _l("Was refused a page"),
+    "audit_view": _l("Opened the audit trail"),
+    "sign_in_limited": _l("Sign-in refused: too many tries"),
 }
 
 

@@ -155,9 +155,16 @@ def _posted_email() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _limited(limit: Any) -> None:
+    """Audit a refused sign-in attempt; the friendly 429 page follows."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    audit.record("sign_in_limited", email or None, detail=f"limit={limit.limit}", ip=_ip())
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, key_func=_posted_email, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], on_breach=_limited)
+@limiter.limit(_account_limit, key_func=_posted_email, methods=["POST"], on_breach=_limited)
 def login() -> Any:
     """Sign in with email and password; the same error whatever was wrong."""
     next_url = request.values.get("next")
@@ -186,9 +193,14 @@ def login() -> Any:
             audit.record("sign_in", clinician, ip=_ip())
             db.session.commit()
             return redirect(next_url or url_for(".worklist"))
-    return render_template("clinician/login.html", error=error, email=email, next_url=next_url), (
-        200 if error is None else 401
+    page = render_template(
+        "clinician/login.html",
+        error=error,
+        email=email,
+        next_url=next_url,
+        idle_minutes=current_app.config.get("CLINICIAN_IDLE_MINUTES", 15),
     )
+    return page, (200 if error is None else 401)
 
 
 @bp.post("/logout")
@@ -226,8 +238,7 @@ def worklist() -> str:
     stmt = _submitted()
     if q:
         conditions = [func.lower(Screening.patient_name).contains(q.lower(), autoescape=True)]
-        code = _alnum(q).upper()
-        if code:
+        if code := _alnum(q).upper():
             conditions.append(
                 func.replace(Screening.reference, "-", "").contains(code, autoescape=True)
             )
@@ -244,19 +255,17 @@ def worklist() -> str:
     pagination = db.paginate(stmt, page=max(page, 1), per_page=PER_PAGE, error_out=False)
 
     filtered = bool(q or outcome or reviewed or flags)
-    # The search words may be a patient's name: record that there was one, never the words.
+    shown = [s.reference or "" for s in pagination.items]
+    # The search words may be a patient's name: record that there was one, never the words;
+    # and which screenings the page listed (their names are on it).
     detail = (
         f"query={'yes' if q else 'no'} outcome={outcome or 'any'} reviewed={reviewed or 'any'} "
-        f"red_flags={'yes' if flags else 'any'} page={pagination.page} results={pagination.total}"
+        f"red_flags={'yes' if flags else 'any'} page={pagination.page} "
+        f"results={pagination.total} shown={','.join(shown)}"
     )
-    exact = (
-        next(
-            (s.reference for s in pagination.items if q and _alnum(s.reference or "") == code),
-            None,
-        )
-        if q
-        else None
-    )
+    # A search for one exact reference is filed under that screening.
+    code = _alnum(q).upper()
+    exact = next((ref for ref in shown if code and _alnum(ref) == code), None)
     _record("search" if filtered else "worklist", reference=exact, detail=detail)
     db.session.commit()
     args = {"q": q, "outcome": outcome, "reviewed": reviewed, "red_flags": "1" if flags else ""}

@@ -245,6 +245,8 @@ def test_sign_in_is_rate_limited_per_account(make_app):
         limited = sign_in(client, password=PASSWORD)
         assert limited.status_code == 429
         assert "Too many tries" in limited.text
+        [row] = audit_rows("sign_in_limited")
+        assert row.actor_email == "doctor@clinic.example"
         # Another account from the same address is not locked out by this one.
         make_clinician("nurse@clinic.example")
         assert sign_in(client, email="nurse@clinic.example").status_code == 302

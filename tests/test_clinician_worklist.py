@@ -92,6 +92,7 @@ def test_searches_are_audited_without_the_search_words(doctor_client):
     assert len(searches) == 2
     assert "query=yes" in searches[0].detail and "reviewed=no" in searches[0].detail
     assert "results=1" in searches[0].detail
+    assert f"shown={alex.reference}" in searches[0].detail
     assert searches[1].screening_reference == alex.reference
     for row in audit_rows():
         assert "Alex" not in (row.detail or "")
