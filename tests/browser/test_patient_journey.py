@@ -294,6 +294,8 @@ def test_axe_finds_no_violations_on_any_page_of_the_journey(live_server, page):
             page.check("input[name=exam_done][value=yes]")
             page.check("input[name=imaging][value=ct]")
             expect(page.locator("#exam_result")).to_be_visible()
+            expect(page.locator("#imaging_result")).to_be_visible()
+            expect(page.locator("#diagnostic_injection")).to_have_count(0)
             assert_accessible(page)
             continue_(page)  # errors for the revealed questions
             assert_accessible(page)
@@ -394,7 +396,30 @@ def test_without_javascript_follow_ups_are_shown_and_ignored_when_not_asked(live
     expect_step(page, "Numbing injection")
     page.goto(live_server.url + "/step/tests")
     assert not page.is_checked("input[name=exam_result][value=did_not]")
+    # The rest of the journey works without JavaScript too
+    page.goto(live_server.url + "/step/about")
+    for key in STEP_ORDER:
+        fill_step(page, key)
+        continue_(page)
+    with page.expect_navigation():
+        page.click("text=Submit your answers")
+    expect(page).to_have_title("Your answers have been sent – SI joint screening")
     context.close()
+
+
+def test_follow_ups_are_hidden_until_their_answer_is_chosen(live_server, page):
+    start(page, live_server.url)
+    page.goto(live_server.url + "/step/tests")
+    expect(page.locator("#exam_result")).to_be_hidden()
+    expect(page.locator("#imaging_result")).to_be_hidden()
+    page.check("input[name=imaging][value=xray]")
+    expect(page.locator("#imaging_result")).to_be_visible()
+    page.uncheck("input[name=imaging][value=xray]")
+    expect(page.locator("#imaging_result")).to_be_hidden()
+    page.check("input[name=exam_done][value=yes]")
+    expect(page.locator("#exam_result")).to_be_visible()
+    page.check("input[name=exam_done][value=no]")
+    expect(page.locator("#exam_result")).to_be_hidden()
 
 
 def test_none_of_these_clears_the_other_boxes_with_javascript(live_server, page):
