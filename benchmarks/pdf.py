@@ -84,6 +84,14 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def rss_mb() -> float:
+    """The current resident set size of this process, in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def machine() -> str:
     model = "unknown CPU"
     try:
@@ -147,6 +155,7 @@ def main() -> int:
             empty_cache()
             project()
 
+        rss_warm = rss_mb()
         bare_times, bare_ua_times, project_times = [], [], []
         for _ in range(RUNS):  # interleaved, so drift and other load affect all alike
             bare_times.append(timed(bare))
@@ -154,6 +163,7 @@ def main() -> int:
             empty_cache()
             project_times.append(timed(project))
 
+        rss_after = rss_mb()
         client = app.test_client()
         with client.session_transaction() as sess:
             sess["screening_token"] = screening.token
@@ -196,6 +206,10 @@ def main() -> int:
     print(f"cached download via test client (median of {CACHED_RUNS}): {cached_ms:8.2f} ms")
     print(f"peak Python memory of one render (tracemalloc):  {peak_mb:8.1f} MB")
     print(f"process max RSS after the run:                   {max_rss_mb:8.1f} MB")
+    print(
+        f"RSS after warm-up {rss_warm:.1f} MB, after {3 * RUNS} more renders {rss_after:.1f} MB "
+        "(growth across renders)"
+    )
     print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f}")
     print(
         f"render / bare = {ratio:.2f}x (target <= {TARGET_RENDER_RATIO:.2f}x): "
