@@ -1,0 +1,210 @@
+"""The one questionnaire definition: the data dictionary, validation rules and conditions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from answers import FULL, MINIMAL, full
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from screening import questionnaire as q
+from screening.engine import evaluate
+
+TODAY = dt.date(2026, 11, 22)
+
+DICTIONARY_KEYS = {
+    "about": ["name", "date_of_birth", "height_cm", "weight_kg", "appointment_date"],
+    "safety": ["red_flags"],
+}
+
+
+def test_keys_are_unique_and_every_step_question_is_defined_once():
+    keys = [question.key for question in q.QUESTIONS]
+    assert len(keys) == len(set(keys))
+    in_steps = [k for step in q.STEPS for k in step.keys]
+    assert sorted(in_steps) == sorted(keys)
+
+
+def test_sections_hold_the_public_data_dictionary_keys():
+    for section, keys in DICTIONARY_KEYS.items():
+        assert [x.key for x in q.QUESTIONS if x.section == section] == keys
+    treatments = {x.key for x in q.QUESTIONS if x.section == "treatments"}
+    assert "physical_therapy_tried" in treatments
+    assert "steroid_injection_result" in treatments
+    assert "conservative_care_months" in treatments
+    assert len(treatments) == 7 * 3 + 1
+
+
+def test_conditions_only_refer_to_earlier_questions():
+    seen: set[str] = set()
+    for question in q.QUESTIONS:
+        for when in question.when:
+            assert when.key in seen, (question.key, when.key)
+        seen.add(question.key)
+
+
+def test_full_and_minimal_answers_validate():
+    assert q.validate(FULL, TODAY) == FULL
+    assert q.validate(MINIMAL, TODAY) == MINIMAL
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"),
+    [
+        ({"pain_duration_months": -1}, "pain_duration_months", "0 or more"),
+        ({"pain_duration_months": 10000}, "pain_duration_months", "600 or less"),
+        ({"pain_duration_months": "six"}, "pain_duration_months", "whole number"),
+        ({"pain_duration_months": 2.5}, "pain_duration_months", "whole number"),
+        ({"pain_duration_months": True}, "pain_duration_months", "whole number"),
+        ({"pain_duration_months": None}, "pain_duration_months", "Enter how many months"),
+        ({"pain_average": 11}, "pain_average", "10 or less"),
+        ({"height_cm": 99}, "height_cm", "100 or more"),
+        ({"weight_kg": 301}, "weight_kg", "300 or less"),
+        ({"date_of_birth": "2027-01-01"}, "date_of_birth", "today or in the past"),
+        ({"date_of_birth": "1900-01-01"}, "date_of_birth", "120 years"),
+        ({"date_of_birth": "1980-02-30"}, "date_of_birth", "real date"),
+        ({"date_of_birth": "14/05/1972"}, "date_of_birth", "real date"),
+        ({"name": "x" * 101}, "name", "100 characters"),
+        ({"pain_side": "up"}, "pain_side", "from the list"),
+        ({"pain_locations": []}, "pain_locations", "at least one"),
+        ({"pain_locations": ["knee"]}, "pain_locations", "from the list"),
+        ({"pain_locations": "buttock"}, "pain_locations", "from the list"),
+        ({"red_flags": ["none", "cancer_history"]}, "red_flags", "None of these"),
+        ({"red_flags": None}, "red_flags", "at least one"),
+        ({"physical_therapy_weeks": None}, "physical_therapy_weeks", "Enter how many weeks"),
+        ({"diagnostic_injection_relief": 101}, "diagnostic_injection_relief", "100 or less"),
+        ({"diagnostic_injection_count": 0}, "diagnostic_injection_count", "1 or more"),
+        ({"favourite_colour": "blue"}, "favourite_colour", "not a question"),
+    ],
+)
+def test_bad_values_are_refused_with_a_message_naming_the_rule(changes, key, message):
+    with pytest.raises(q.AnswerError) as caught:
+        q.validate(full(**changes) | {k: v for k, v in changes.items() if v is not None}, TODAY)
+    assert caught.value.key == key
+    assert message in caught.value.message
+
+
+def test_an_answer_to_a_question_not_asked_is_refused():
+    answers = full(exam_done="no", exam_result=None, exam_positive_tests=None)
+    answers["exam_result"] = "did_not"
+    with pytest.raises(q.AnswerError, match="not asked") as caught:
+        q.validate(answers, TODAY)
+    assert caught.value.key == "exam_result"
+
+
+def test_prune_removes_answers_whose_condition_no_longer_holds():
+    answers = dict(FULL, diagnostic_injection="no")
+    pruned = q.prune(answers)
+    assert pruned["diagnostic_injection"] == "no"
+    for key in ("diagnostic_injection_count", "diagnostic_injection_guided"):
+        assert key not in pruned
+    # conservative_care_months is asked while any treatment was tried
+    none_tried = {k: ("no" if k.endswith("_tried") else v) for k, v in FULL.items()}
+    assert "conservative_care_months" not in q.prune(none_tried)
+    assert "physical_therapy_weeks" not in q.prune(none_tried)
+
+
+def test_multi_choice_is_normalised_to_definition_order_without_repeats():
+    answers = full(pain_locations=["buttock", "lower_back", "buttock"])
+    assert q.validate(answers, TODAY)["pain_locations"] == ["lower_back", "buttock"]
+
+
+def test_parse_form_reads_posted_text():
+    months = q.BY_KEY["pain_duration_months"]
+    assert months.parse_form(" 1,200 ") == 1200
+    assert months.parse_form("") is None
+    with pytest.raises(q.AnswerError, match="whole number"):
+        months.parse_form("six")
+    with pytest.raises(q.AnswerError, match="whole number"):
+        months.parse_form("١٢")  # Arabic-Indic digits are not accepted silently
+    assert q.BY_KEY["date_of_birth"].parse_form("1972-05-14") == "1972-05-14"
+    assert q.BY_KEY["pain_locations"].parse_form(["hip"]) == ["hip"]
+
+
+def test_first_unanswered_step():
+    assert q.first_unanswered_step({}).key == "pain"
+    assert q.first_unanswered_step(FULL) is None
+    assert q.first_unanswered_step(full(red_flags=None)).key == "safety"
+
+
+def test_answers_in_words():
+    assert q.BY_KEY["pain_duration_months"].in_words(18) == "18 months"
+    assert q.BY_KEY["pain_locations"].in_words(["lower_back", "hip"]) == "Lower back, Hip"
+    assert q.BY_KEY["name"].in_words(None) == "Not provided"
+    assert q.BY_KEY["date_of_birth"].in_words("1972-05-14") == "14 May 1972"
+
+
+def test_data_dictionary_records():
+    records = {r["key"]: r for r in q.data_dictionary()}
+    assert records["pain_average"] == records["pain_average"] | {"min": 0, "max": 10}
+    assert records["red_flags"]["exclusive"] == "none"
+    assert records["imaging_result"]["asked_when"] == [{"key": "imaging", "op": "nonempty"}]
+    assert [v["value"] for v in records["pain_side"]["values"]] == [
+        "left",
+        "right",
+        "both",
+        "middle",
+    ]
+
+
+# --- property: the engine never raises on anything the definition accepts -------------------
+
+
+def _value_strategy(question: q.Question):
+    if question.type == "integer":
+        return st.integers(question.min, question.max)
+    if question.type == "single":
+        return st.sampled_from(question.values)
+    if question.type == "multi":
+        if question.exclusive:
+            others = [v for v in question.values if v != question.exclusive]
+            return st.one_of(
+                st.just([question.exclusive]), st.lists(st.sampled_from(others), min_size=1)
+            )
+        return st.lists(st.sampled_from(question.values), min_size=1 if question.required else 0)
+    if question.type == "date":
+        if question.date_rule == "past":
+            return st.dates(dt.date(1907, 1, 1), TODAY).map(dt.date.isoformat)
+        return st.dates(dt.date(2022, 1, 1), dt.date(2031, 12, 31)).map(dt.date.isoformat)
+    return st.text(max_size=question.max_length or 50).filter(
+        lambda s: all(ord(c) >= 32 for c in s)
+    )
+
+
+@st.composite
+def accepted_answers(draw):
+    """Any answers the definition accepts (each question answered or not, under its rules)."""
+    answers: dict = {}
+    for question in q.QUESTIONS:
+        if not question.is_asked(answers):
+            continue
+        if question.required or draw(st.booleans()):
+            value = question.check(draw(_value_strategy(question)), TODAY)
+            if value is not None and value != []:
+                answers[question.key] = value
+    return answers
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(answers=accepted_answers(), profile=st.sampled_from(["documents", "published"]))
+def test_engine_never_raises_on_accepted_answers(answers, profile):
+    clean = q.validate(answers, TODAY)
+    evaluation = evaluate(clean, profile, on=TODAY)
+    assert evaluation.overall in {"urgent", "consistent", "not_consistent", "incomplete"}
+    assert all(c.status in {"met", "not_met", "unknown"} for c in evaluation.criteria)
+    assert (evaluation.overall == "urgent") == any(f != "none" for f in clean["red_flags"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers=accepted_answers())
+def test_engine_never_raises_on_partial_answers(answers):
+    # Drafts are partial: the engine must cope with any subset.
+    partial = {k: v for i, (k, v) in enumerate(answers.items()) if i % 2}
+    assert evaluate(partial, on=TODAY).overall in {
+        "urgent",
+        "consistent",
+        "not_consistent",
+        "incomplete",
+    }
