@@ -46,6 +46,7 @@ bench: install
 
 docs: install
 	$(BIN)/flask questions --format markdown > docs/data-dictionary.md
+	$(BIN)/flask criteria > docs/criteria.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -39,6 +39,10 @@ class Criterion:
     source: Source
     params: dict[str, Any] = field(default_factory=dict)
 
+    def requirement_text(self) -> str:
+        """The requirement in words, with this profile's thresholds filled in."""
+        return str(self.requirement) % self.params if self.params else str(self.requirement)
+
 
 @dataclass(frozen=True)
 class Flag:

@@ -319,7 +319,7 @@ def _evaluate_criterion(c: Criterion, answers: Mapping[str, Any]) -> CriterionRe
         core=c.core,
         title=str(c.title),
         answer=words,
-        requirement=str(c.requirement) % c.params if c.params else str(c.requirement),
+        requirement=c.requirement_text(),
         source=c.source.as_dict(),
     )
 

@@ -108,3 +108,14 @@ def test_generated_data_dictionary_in_docs_is_up_to_date(runner):
     result = runner.invoke(args=["questions", "--format", "markdown"])
     committed = (ROOT / "docs" / "data-dictionary.md").read_text()
     assert committed == result.stdout, "run `make docs` to regenerate docs/data-dictionary.md"
+
+
+def test_generated_criteria_doc_is_up_to_date(runner):
+    from screening import ROOT
+
+    result = runner.invoke(args=["criteria"])
+    assert result.exit_code == 0
+    assert "`diagnostic_injection`" in result.stdout
+    assert "at least 75%" in result.stdout
+    committed = (ROOT / "docs" / "criteria.md").read_text()
+    assert committed == result.stdout, "run `make docs` to regenerate docs/criteria.md"
