@@ -6,10 +6,10 @@ import re
 import time
 
 import pytest
-from conftest import csrf_token
 from test_clinician_support import (
     PASSWORD,
     audit_rows,
+    csrf_token,
     make_clinician,
     make_screening,
     sign_in,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -94,6 +95,16 @@ def make_draft(**changes: Any) -> Screening:
     screening.answers = answers(**changes)
     db.session.commit()
     return screening
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page (conftest's helper, importable by name)."""
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token field in the page"
+    return match.group(1)
 
 
 def sign_in(

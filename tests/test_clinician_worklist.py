@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_clinician_support import audit_rows, make_clinician, make_draft, make_screening, sign_in
+from test_clinician_support import (
+    audit_rows,
+    csrf_token,
+    make_clinician,
+    make_draft,
+    make_screening,
+    sign_in,
+)
 
 from screening.extensions import db
 from screening.models import Screening
@@ -179,8 +186,6 @@ def test_review_needs_post(doctor_client):
 
 
 def test_review_needs_a_csrf_token(make_app):
-    from conftest import csrf_token
-
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         make_clinician()
