@@ -215,7 +215,7 @@ def get_or_render_pdf(screening: Screening) -> bytes:
         )
     )
     if cached is not None:
-        return cached
+        return bytes(cached)  # some drivers give a memoryview for binary columns
     pdf = render_pdf(render_html(summary_for(screening)))
     try:
         # A savepoint: when a concurrent request stored the same PDF first, keep theirs.
