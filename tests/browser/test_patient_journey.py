@@ -307,6 +307,7 @@ def test_axe_finds_no_violations_on_any_page_of_the_journey(live_server, page):
             continue_(page)
             expect(page).to_have_title("Get urgent medical help now – SI joint screening")
             assert_accessible(page)
+            shot(page, "urgent.png")
             with page.expect_navigation():
                 page.click("main >> text=Continue")
             continue
@@ -325,6 +326,7 @@ def test_axe_finds_no_violations_on_any_page_of_the_journey(live_server, page):
     continue_(page)
     assert page.locator("#code-error").is_visible()
     assert_accessible(page)
+    shot(page, "resume-error.png")
     page.goto(url + "/delete")
     assert_accessible(page)
     page.goto(url + "/check")
