@@ -88,3 +88,9 @@ def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no csrf_token field in the page"
     return match.group(1)
+
+
+@pytest.fixture
+def forget_prepared_database() -> Callable[[str], None]:
+    """For tests that rebuild the schema: the next app recreates the tables of this URL."""
+    return _prepared.discard

@@ -16,7 +16,7 @@ from screening.models import AuditEvent
 
 
 @pytest.fixture
-def migrated_app(tmp_path):
+def migrated_app(tmp_path, forget_prepared_database):
     """An app whose empty database was built by `flask db upgrade` alone."""
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'migrated.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path)})
@@ -32,9 +32,7 @@ def migrated_app(tmp_path):
         downgrade(revision="base")
         # Leave the shared database as the other tests expect it.
         db.create_all()
-    from conftest import _prepared
-
-    _prepared.discard(url)
+    forget_prepared_database(url)
 
 
 def test_models_and_migrations_agree(migrated_app):
