@@ -266,7 +266,10 @@ def questions_to_ask(answers: Mapping[str, Any], on: dt.date) -> tuple[str, ...]
     ):
         qs.append(_("How do my age, weight or health change the risks of surgery?"))
     qs.append(_("What are all my options, including not having surgery?"))
-    qs.append(_("If I had SI joint fusion, what would recovery and going back to work look like?"))
+    if len(qs) < 6:  # keep the list short enough to read before the consultation
+        qs.append(
+            _("If I had SI joint fusion, what would recovery and going back to work look like?")
+        )
     return tuple(qs)
 
 
