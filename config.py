@@ -43,6 +43,14 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Limits per client address, and per resume code whatever the address (a bearer credential).
+    RESUME_LIMIT = os.environ.get("RESUME_LIMIT", "10 per minute;60 per hour")
+    RESUME_CODE_LIMIT = os.environ.get("RESUME_CODE_LIMIT", "10 per hour")
+    # Generous: a clinic's waiting-room tablets share one address.
+    START_LIMIT = os.environ.get("START_LIMIT", "30 per minute;300 per hour")
+    # Number of proxies (load balancers) in front of the app whose X-Forwarded-For is trusted;
+    # without it every client would share the balancer's address for the rate limits.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
     BABEL_DEFAULT_LOCALE = "en"
 
 

@@ -67,6 +67,13 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
             raise ConfigError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _local_secret_key(Path(app.instance_path))
 
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a load balancer: take the client address (rate limits, audit) from it.
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

@@ -134,6 +134,7 @@ def start():
 
 
 @bp.post("/start")
+@limiter.limit(lambda: current_app.config["START_LIMIT"])
 def begin():
     """Start a new screening: a new draft bound to this session."""
     screening = drafts.create_draft()
@@ -351,8 +352,20 @@ def saved():
     )
 
 
+def _code_key() -> str:
+    """Rate-limit key of a resume code, so one code cannot be tried from many addresses."""
+    plain = drafts.normalise_code(request.form.get("code", ""))[:32]
+    # An empty code is nobody's: count it against the address instead.
+    return f"resume-code:{plain}" if plain else f"resume-empty:{request.remote_addr}"
+
+
 @bp.route("/resume", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RESUME_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RESUME_CODE_LIMIT"],
+    key_func=_code_key,
+    methods=["POST"],
+)
 def resume():
     """Go back to saved answers with a resume code (any case, with or without hyphens)."""
     error = None
