@@ -403,9 +403,13 @@ def _export_screenings(kind: str) -> tuple[list[Screening], str] | Response:
             )
         )
     screenings = exports.submitted_between(start, end)
+    span = f"from={start or 'any'} to={end or 'any'}"
     refs = ",".join(s.reference or "" for s in screenings)
-    detail = f"from={start or 'any'} to={end or 'any'} count={len(screenings)} references={refs}"
-    _record(kind, detail=detail)
+    _record(kind, detail=f"{span} count={len(screenings)} references={refs}")
+    # One row per screening too, so that a screening's trail shows every export of it
+    # (the summary row's list is cut when the export is large).
+    for s in screenings:
+        _record(kind, reference=s.reference, detail=f"{span} (one of {len(screenings)})")
     db.session.commit()
     label = f"{start or 'start'}_{end or dt.date.today()}"
     return screenings, label

@@ -214,9 +214,11 @@ def test_csv_download_is_an_audited_attachment(doctor_client):
     text = response.data.decode("utf-8-sig")
     [row] = _rows(text)
     assert exports.answers_from_row(row) == answers(name="Alex Example")
-    [audit] = audit_rows("export_csv")
-    assert f"count=1 references={s.reference}" in audit.detail
-    assert "Alex" not in audit.detail
+    summary, per_screening = audit_rows("export_csv")
+    assert f"count=1 references={s.reference}" in summary.detail
+    assert summary.screening_reference is None
+    assert per_screening.screening_reference == s.reference
+    assert "Alex" not in summary.detail + per_screening.detail
 
 
 def test_csv_download_respects_the_date_range(doctor_client):

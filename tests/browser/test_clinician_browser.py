@@ -53,6 +53,7 @@ def test_clinician_finds_reads_downloads_and_reviews_a_screening(
     )
     assert page.title().startswith("Error:")
     assert_accessible(page, "login with error")
+    page.screenshot(path=str(shots / "clinician-login-error.png"), full_page=True)
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -86,6 +87,12 @@ def test_clinician_finds_reads_downloads_and_reviews_a_screening(
 
     page.get_by_role("link", name="Export").click()
     assert_accessible(page, "export")
+    with page.expect_download() as csv_info:
+        page.get_by_role("button", name="Download CSV").click()
+    assert reference in Path(csv_info.value.path()).read_text(encoding="utf-8-sig")
+    with page.expect_download() as fhir_info:
+        page.get_by_role("button", name="Download FHIR (JSON)").click()
+    assert fhir_info.value.suggested_filename.endswith(".fhir.json")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(live_server.url + "/clinician/login")
@@ -98,7 +105,8 @@ def test_clinician_finds_reads_downloads_and_reviews_a_screening(
     assert actions[-1] == "sign_out"
 
 
-def test_admin_pages_are_accessible(live_app, live_server, page):
+def test_admin_pages_are_accessible(live_app, live_server, page, tmp_path):
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     with live_app.app_context():
         make_clinician("admin@clinic.example", admin=True)
         make_clinician("nurse@clinic.example")
@@ -110,8 +118,10 @@ def test_admin_pages_are_accessible(live_app, live_server, page):
     page.get_by_role("link", name="Accounts").click()
     expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
     assert_accessible(page, "accounts")
+    page.screenshot(path=str(shots / "clinician-accounts.png"), full_page=True)
     page.get_by_role("button", name="Disable nurse@clinic.example").click()
     expect(page.locator(".notification")).to_contain_text("disabled")
     page.get_by_role("link", name="Audit trail").click()
     expect(page.locator("tbody")).to_contain_text("Disabled an account")
     assert_accessible(page, "audit")
+    page.screenshot(path=str(shots / "clinician-audit.png"), full_page=True)
