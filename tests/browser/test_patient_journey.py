@@ -429,9 +429,10 @@ def test_none_of_these_clears_the_other_boxes_with_javascript(live_server, page)
     page.goto(live_server.url + "/step/safety")
     page.check("input[name=red_flags][value=cancer_history]")
     page.check("input[name=red_flags][value=none]")
-    assert not page.is_checked("input[name=red_flags][value=cancer_history]")
+    expect(page.locator("input[name=red_flags][value=cancer_history]")).not_to_be_checked()
     page.check("input[name=red_flags][value=leg_weakness]")
-    assert not page.is_checked("input[name=red_flags][value=none]")
+    expect(page.locator("input[name=red_flags][value=none]")).not_to_be_checked()
+    expect(page.locator("input[name=red_flags][value=leg_weakness]")).to_be_checked()
 
 
 def test_check_answers_and_saved_pages_look_right(live_server, page):
