@@ -28,7 +28,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from . import accounts, audit, exports
 from .criteria import OVERALL_LABELS
@@ -337,9 +337,14 @@ def summary_pdf(reference: str) -> Response:
 def review(reference: str) -> Response:
     """Mark a screening as reviewed by the signed-in clinician (once; later clicks keep it)."""
     s = _screening(reference)
-    if s.reviewed_at is None:
-        s.reviewed_at = utcnow()
-        s.reviewed_by_id = current_user.id
+    # A conditional UPDATE: of two clinicians clicking at once, exactly one is recorded.
+    result = db.session.execute(
+        update(Screening)
+        .where(Screening.id == s.id, Screening.reviewed_at.is_(None))
+        .values(reviewed_at=utcnow(), reviewed_by_id=current_user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
         _record("review", reference=s.reference)
         db.session.commit()
         flash(_("Marked as reviewed."), "success")

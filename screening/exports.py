@@ -79,7 +79,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return safe_cell(";".join(str(v) for v in value))
     if isinstance(value, dt.datetime):
-        return _utc(value).isoformat()
+        return _utc(value).isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     return safe_cell(str(value))
@@ -268,7 +268,7 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
         },
         "questionnaire": f"{questionnaire_url()}|{questionnaire.QUESTIONNAIRE_VERSION}",
         "status": "completed",
-        "authored": _utc(screening.submitted_at).isoformat(),
+        "authored": _utc(screening.submitted_at).isoformat(timespec="seconds"),
         "item": groups,
     }
 
