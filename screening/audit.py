@@ -36,6 +36,7 @@ ACTIONS: dict[str, Any] = {
     "forbidden": _l("Was refused a page"),
     "audit_view": _l("Opened the audit trail"),
     "sign_in_limited": _l("Sign-in refused: too many tries"),
+    "purge": _l("Deleted screenings past their retention period"),
 }
 
 

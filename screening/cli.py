@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import click
 from flask import Flask
 
-from . import clinician_cli, questionnaire
+from . import clinician_cli, questionnaire, retention
 from .criteria import DEFAULT_PROFILE, PROFILES
 from .engine import evaluate
 
@@ -167,5 +167,6 @@ def init_app(app: Flask) -> None:
         criteria_command,
         summary_pdf,
         *clinician_cli.COMMANDS,
+        retention.purge_command,
     ):
         app.cli.add_command(command)
