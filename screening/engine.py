@@ -210,13 +210,13 @@ def _exam_positive(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, 
 def _imaging_any(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
     # An empty multi-choice answer is not stored: no imaging key means none was done.
     scans = a.get("imaging") or []
-    return (MET if scans else NOT_MET), (_words("imaging", a) if scans else _("None"))
+    return (MET if scans else NOT_MET), _words("imaging", a)
 
 
 def _imaging_ct_mri(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
     scans = a.get("imaging") or []
     met = any(s in scans for s in p["any_of"])
-    return (MET if met else NOT_MET), (_words("imaging", a) if scans else _("None"))
+    return (MET if met else NOT_MET), _words("imaging", a)
 
 
 def _pain_area(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
@@ -228,8 +228,7 @@ def _pain_area(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]
 
 def _no_condition(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
     conditions = a.get("other_conditions") or []
-    words = _words("other_conditions", a) if conditions else _("None mentioned")
-    return (NOT_MET if p["condition"] in conditions else MET), words
+    return (NOT_MET if p["condition"] in conditions else MET), _words("other_conditions", a)
 
 
 def _one_sided_pointing(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:

@@ -235,6 +235,9 @@ class Question:
     def in_words(self, value: Any) -> str:
         """The answer in plain words, as shown on the check-answers page and the PDF."""
         if value is None or value == []:
+            # "Select all that apply, or none": an empty optional checkbox group is an answer.
+            if self.type == "multi" and not self.required:
+                return _("None selected")
             return _("Not provided")
         if self.type == "single":
             return self.label_of(value)

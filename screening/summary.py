@@ -201,9 +201,6 @@ def _section_rows(section: str, answers: Mapping[str, Any]) -> tuple[Row, ...]:
             rows.append(_treatment_row(treatment, answers))
         elif any(q.key in (f"{t}_weeks", f"{t}_result") for t in _TREATMENT_LABELS):
             continue  # shown in the treatment's own row
-        elif q.type == "multi" and q.key not in answers:
-            # "Select all that apply, leave empty if none": an empty list is an answer.
-            rows.append(Row(str(q.text), _("None selected"), False))
         else:
             rows.append(Row(str(q.text), q.in_words(answers.get(q.key)), q.key in answers))
     return tuple(rows)

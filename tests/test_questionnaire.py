@@ -133,6 +133,9 @@ def test_answers_in_words():
     assert q.BY_KEY["pain_duration_months"].in_words(18) == "18 months"
     assert q.BY_KEY["pain_locations"].in_words(["lower_back", "hip"]) == "Lower back, Hip"
     assert q.BY_KEY["name"].in_words(None) == "Not provided"
+    # an optional "select all that apply" left empty means none applied
+    assert q.BY_KEY["other_conditions"].in_words([]) == "None selected"
+    assert q.BY_KEY["pain_locations"].in_words([]) == "Not provided"
     assert q.BY_KEY["date_of_birth"].in_words("1972-05-14") == "14 May 1972"
 
 
