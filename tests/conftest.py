@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support import csrf_token  # noqa: F401 - re-exported for tests
 
 from screening import create_app
 from screening.extensions import db
@@ -78,16 +78,6 @@ def csrf_app(make_app) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
-
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form in a page."""
-    match = CSRF_RE.search(html)
-    assert match, "no csrf_token field in the page"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from answers import FULL, full
+from support import FULL, full
 
 from screening import questionnaire
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from answers import FULL, MINIMAL, TREATMENTS, full
+from support import FULL, MINIMAL, TREATMENTS, full
 
 from screening import questionnaire
 from screening.criteria import CRITERIA_VERSION, PROFILES

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from support import csrf_token
 
 from screening import questionnaire
 from screening.extensions import db
 from screening.models import Screening
-
-# tests/conftest.py's helper. Not `from conftest import ...`: with tests/browser/conftest.py also
-# loaded, the module named "conftest" is whichever pytest imported last.
-_spec = importlib.util.spec_from_file_location(
-    "_tests_conftest", Path(__file__).with_name("conftest.py")
-)
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-csrf_token = _conftest.csrf_token
 
 # One post per step, as a browser sends it: one value per checked box.
 POSTS: dict[str, dict[str, object]] = {

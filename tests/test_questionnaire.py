@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from answers import FULL, MINIMAL, full
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import FULL, MINIMAL, full
 
 from screening import questionnaire as q
 from screening.engine import evaluate

@@ -1,8 +1,9 @@
-"""Realistic answers for tests, valid under the questionnaire definition."""
+"""Shared test data and helpers: realistic valid answers, and reading CSRF tokens from pages."""
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 TREATMENTS = (
@@ -79,3 +80,13 @@ def full(**changes: Any) -> dict[str, Any]:
         else:
             answers[key] = value
     return answers
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token field in the page"
+    return match.group(1)
