@@ -22,7 +22,7 @@ from .criteria import (
     RISK_FACTOR_LIMITS,
     Criterion,
 )
-from .questionnaire import BY_KEY, TREATMENTS
+from .questionnaire import BY_KEY, TREATMENT_KEYS, TREATMENTS
 
 Status = Literal["met", "not_met", "unknown"]
 Overall = Literal["urgent", "consistent", "not_consistent", "incomplete"]
@@ -31,7 +31,7 @@ MET: Status = "met"
 NOT_MET: Status = "not_met"
 UNKNOWN: Status = "unknown"
 
-TREATMENT_KEYS = tuple(k for k, _label, _short in TREATMENTS)
+_LABELS = {t.key: t.label for t in TREATMENTS}
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def _treatments_in_words(a: Mapping[str, Any]) -> str:
     parts = []
     for t in tried:
         result = a.get(f"{t}_result")
-        label = str(BY_KEY[f"{t}_tried"].text)
+        label = str(_LABELS[t])
         words = BY_KEY[f"{t}_result"].label_of(result) if result else _("result not given")
         parts.append(f"{label}: {words.lower()}")
     return "; ".join(parts)

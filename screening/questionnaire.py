@@ -290,27 +290,62 @@ SECTIONS: tuple[Section, ...] = (
     Section("safety", _l("Safety questions")),
 )
 
-TREATMENTS: tuple[tuple[str, Any, Any], ...] = (
-    ("physical_therapy", _l("Physical therapy (physiotherapy)"), _l("physical therapy")),
-    ("home_exercise", _l("An exercise programme at home"), _l("exercises at home")),
-    ("medication", _l("Pain medicine"), _l("pain medicine")),
-    (
+
+@dataclass(frozen=True)
+class Treatment:
+    """A non-surgical treatment: its key prefix, its name, and the question that asks about it."""
+
+    key: str
+    label: Any
+    short: Any
+    question: Any
+
+
+TREATMENTS: tuple[Treatment, ...] = (
+    Treatment(
+        "physical_therapy",
+        _l("Physical therapy (physiotherapy)"),
+        _l("physical therapy"),
+        _l("Have you tried physical therapy (physiotherapy)?"),
+    ),
+    Treatment(
+        "home_exercise",
+        _l("An exercise programme at home"),
+        _l("exercises at home"),
+        _l("Have you tried an exercise programme at home?"),
+    ),
+    Treatment(
+        "medication",
+        _l("Pain medicine"),
+        _l("pain medicine"),
+        _l("Have you tried pain medicine?"),
+    ),
+    Treatment(
         "activity_modification",
         _l("Changing or resting from activities that make the pain worse"),
         _l("changing your activities"),
+        _l("Have you tried changing or resting from activities that make the pain worse?"),
     ),
-    ("si_belt", _l("A pelvic or SI joint belt (brace)"), _l("a pelvic belt")),
-    (
+    Treatment(
+        "si_belt",
+        _l("A pelvic or SI joint belt (brace)"),
+        _l("a pelvic belt"),
+        _l("Have you tried a pelvic or SI joint belt (brace)?"),
+    ),
+    Treatment(
         "manual_therapy",
         _l("Hands-on treatment, like chiropractic or osteopathy"),
         _l("hands-on treatment"),
+        _l("Have you tried hands-on treatment, like chiropractic or osteopathy?"),
     ),
-    (
+    Treatment(
         "steroid_injection",
         _l("A steroid injection into the SI joint to treat the pain"),
         _l("a steroid injection"),
+        _l("Have you had a steroid injection into the SI joint to treat the pain?"),
     ),
 )
+TREATMENT_KEYS: tuple[str, ...] = tuple(t.key for t in TREATMENTS)
 
 TREATMENT_RESULTS = (
     Choice("lasting_relief", _l("It helped, and the help lasted")),
@@ -322,14 +357,15 @@ TREATMENT_RESULTS = (
 
 def _treatment_questions() -> list[Question]:
     qs: list[Question] = []
-    for key, label, short in TREATMENTS:
+    for t in TREATMENTS:
+        key, short = t.key, t.short
         tried = When(f"{key}_tried", "eq", "yes")
         qs += [
             Question(
                 f"{key}_tried",
                 "treatments",
                 "single",
-                label,
+                t.question,
                 _l("if you have tried %(t)s", t=short),
                 choices=YES_NO,
                 required=True,
@@ -369,7 +405,7 @@ def _treatment_questions() -> list[Question]:
             required=True,
             min=0,
             max=600,
-            when=tuple(When(f"{k}_tried", "eq", "yes") for k, _label, _short in TREATMENTS),
+            when=tuple(When(f"{k}_tried", "eq", "yes") for k in TREATMENT_KEYS),
             unit=_l("months"),
         )
     )
@@ -730,7 +766,7 @@ QUESTIONS: tuple[Question, ...] = (
 
 BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
 
-_T = [k for k, _label, _short in TREATMENTS]
+_T = TREATMENT_KEYS
 
 
 def _treatment_keys(names: Iterable[str]) -> tuple[str, ...]:

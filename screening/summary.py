@@ -38,7 +38,7 @@ DISCLAIMER = _l(
 
 # The "About you" answers are shown as the patient details at the top, not again in the answers.
 DETAILS_SECTION = "about"
-_TREATMENT_LABELS = {key: label for key, label, _short in TREATMENTS}
+_TREATMENT_LABELS = {t.key: t.label for t in TREATMENTS}
 
 
 @dataclass(frozen=True)

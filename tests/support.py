@@ -6,15 +6,9 @@ import copy
 import re
 from typing import Any
 
-TREATMENTS = (
-    "physical_therapy",
-    "home_exercise",
-    "medication",
-    "activity_modification",
-    "si_belt",
-    "manual_therapy",
-    "steroid_injection",
-)
+from screening.questionnaire import TREATMENT_KEYS
+
+TREATMENTS = TREATMENT_KEYS
 
 # Matches every core criterion of both profiles.
 FULL: dict[str, Any] = {
