@@ -31,6 +31,13 @@ class Config:
     # Patients may stop and come back: the cookie outlives a closed tab, drafts live in the DB.
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 12 * 3600))
     CLINICIAN_IDLE_MINUTES = int(os.environ.get("CLINICIAN_IDLE_MINUTES", 15))
+    CLINICIAN_ABSOLUTE_HOURS = int(os.environ.get("CLINICIAN_ABSOLUTE_HOURS", 12))
+    CLINICIAN_LOGIN_LIMIT = os.environ.get("CLINICIAN_LOGIN_LIMIT", "10/minute")
+    CLINICIAN_ACCOUNT_LOGIN_LIMIT = os.environ.get(
+        "CLINICIAN_ACCOUNT_LOGIN_LIMIT", "5/minute;20/hour"
+    )
+    # The canonical base of the FHIR Questionnaire; a clinic sets its own.
+    FHIR_CANONICAL_BASE = os.environ.get("FHIR_CANONICAL_BASE")
     RESUME_CODE_DAYS = int(os.environ.get("RESUME_CODE_DAYS", 30))
     DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", 30))
     # Unset: submitted screenings are kept until the clinic deletes them.
