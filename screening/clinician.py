@@ -39,6 +39,8 @@ bp = Blueprint("clinician", __name__, url_prefix="/clinician")
 
 PER_PAGE = 25
 AUDIT_PER_PAGE = 50
+# A huge page number would overflow the database's OFFSET (a 500 on SQLite).
+MAX_PAGE = 100_000
 LAST_SEEN = "clinician_last_seen"
 SIGNED_IN_AT = "clinician_signed_in_at"
 PUBLIC_ENDPOINTS = {"clinician.login"}
@@ -233,7 +235,7 @@ def worklist() -> str:
     if reviewed not in ("yes", "no"):
         reviewed = ""
     flags = request.args.get("red_flags") == "1"
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(request.args.get("page", 1, type=int) or 1, MAX_PAGE)
 
     stmt = _submitted()
     if q:
@@ -361,9 +363,11 @@ def _date_arg(name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         return None
+    # The calendar's last day has no next day to end a range at (an OverflowError).
+    return day if day < dt.date.max else None
 
 
 def _export_range() -> tuple[dt.date | None, dt.date | None, list[str]]:
@@ -517,7 +521,7 @@ def audit_page() -> str:
     """The audit trail, newest first, filterable by user and screening reference."""
     user = (request.args.get("user") or "").strip()[:254]
     reference = (request.args.get("reference") or "").strip()[:32]
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(request.args.get("page", 1, type=int) or 1, MAX_PAGE)
     stmt = audit.query(actor_email=user or None, reference=reference or None)
     pagination = db.paginate(stmt, page=max(page, 1), per_page=AUDIT_PER_PAGE, error_out=False)
     _record(

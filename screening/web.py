@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 
 def init_app(app: Flask) -> None:
@@ -11,6 +11,16 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"service_name_key": "SI joint screening"}
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # No browser sends NUL from a form or link; PostgreSQL text cannot store it.
+        fields = [*request.args.lists()]
+        if request.method == "POST":
+            fields += request.form.lists()
+        values = [request.path, *(v for key, vs in fields for v in (key, *vs))]
+        if any("\x00" in v for v in values):
+            abort(400)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

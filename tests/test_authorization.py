@@ -301,6 +301,6 @@ def test_clinician_pages_need_a_real_reference(app, world):
     ref = world["alice"].reference
     for bad in (ref + "X", ref.replace("-", ""), "../" + ref, "%00", "' OR 1=1 --"):
         response = client.get(f"/clinician/screenings/{bad}")
-        assert response.status_code == 404, bad
+        assert response.status_code in (400, 404), bad  # 400: a NUL character
         _shows_nothing_private(response, ALICE)
     assert re.search(re.escape(ALICE), client.get(f"/clinician/screenings/{ref.lower()}").text)

@@ -228,3 +228,22 @@ def test_a_lost_session_keeps_the_draft_reachable_with_the_resume_code(make_app)
     response = later.post("/resume", data={"code": code, "csrf_token": token})
     assert response.status_code == 302
     assert 'value="Sam Example"' in later.get("/step/about").text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("POST", "/step/about", {"name": "Ann\x00"}),
+        ("POST", "/resume", {"code": "AAAA\x00"}),
+        ("GET", "/clinician/screenings/SIJ-%00", None),
+        ("GET", "/clinician/login?next=/%00", None),
+        ("POST", "/clinician/login", {"email": "a@b.example", "password": "\x00" * 12}),
+    ],
+)
+def test_nul_characters_are_refused_with_a_friendly_page(client, method, path, data):
+    """No browser sends them, and PostgreSQL cannot store them in text."""
+    client.post("/start")
+    response = client.open(path, method=method, data=data)
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Screening)).answers == {}
