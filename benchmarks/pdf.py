@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.pop("DATABASE_URL", None)
 
-from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint import CSS, HTML  # noqa: E402 - imported after sys.path is set above
 
-from screening import create_app, drafts, pdf  # noqa: E402
-from screening.extensions import db  # noqa: E402
-from screening.models import PdfCache  # noqa: E402
+from screening import create_app, drafts, pdf  # noqa: E402 - imported after sys.path is set above
+from screening.extensions import db  # noqa: E402 - imported after sys.path is set above
+from screening.models import PdfCache  # noqa: E402 - imported after sys.path is set above
 
 RUNS = 15
 CACHED_RUNS = 50

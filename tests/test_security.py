@@ -247,3 +247,35 @@ def test_nul_characters_are_refused_with_a_friendly_page(client, method, path, d
     assert response.status_code == 400
     assert "Something was wrong with that request" in response.get_data(as_text=True)
     assert db.session.scalar(select(Screening)).answers == {}
+
+
+# --- static checks ---------------------------------------------------------------------------------
+
+
+def test_security_rules_are_on_and_no_finding_is_ignored_without_a_reason():
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    ruff = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["ruff"]["lint"]
+    assert "S" in ruff["select"]
+    assert not any(code.startswith("S") for code in ruff.get("ignore", []))
+    # Per-file ignores of security rules: each rule named in the comment above the table.
+    text = (root / "pyproject.toml").read_text()
+    comments = text.split("[tool.ruff.lint.per-file-ignores]", 1)[1].split('"tests/**"', 1)[0]
+    for codes in ruff.get("per-file-ignores", {}).values():
+        for code in codes:
+            assert code in comments, f"{code} is ignored without a comment saying why"
+    # Inline suppressions: "noqa: CODE - reason" (spelt in two parts here so as not to be one).
+    marker = "# " + "noqa"
+    explained = re.compile(re.escape(marker) + r": [A-Z0-9, ]+ - \w")
+    unexplained = []
+    for folder in ("screening", "tests", "benchmarks"):
+        for path in (root / folder).rglob("*.py"):
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if marker in line and not explained.search(line):
+                    unexplained.append(f"{path.relative_to(root)}:{n}")
+    for path in (root / "config.py", root / "gunicorn.conf.py"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if marker in line and not explained.search(line):
+                unexplained.append(f"{path.name}:{n}")
+    assert not unexplained, unexplained
