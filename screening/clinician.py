@@ -482,6 +482,9 @@ def accounts_page() -> Any:
 
 
 def _account(account_id: int) -> Clinician:
+    # Ids beyond a 32-bit integer exist nowhere, and PostgreSQL refuses to compare with them.
+    if not 0 < account_id < 2**31:
+        abort(404)
     clinician = db.session.get(Clinician, account_id)
     if clinician is None:
         abort(404)

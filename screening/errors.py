@@ -59,4 +59,8 @@ def init_app(app: Flask) -> None:
     def _unexpected(e: Exception):
         # Log the type and place only: the exception text could contain answers.
         app.logger.error("Unhandled %s", type(e).__name__, exc_info=False)
+        # A failed statement leaves the transaction unusable: the error page must not need it.
+        from .extensions import db
+
+        db.session.rollback()
         return render_error(InternalServerError.code)
