@@ -279,3 +279,15 @@ def test_security_rules_are_on_and_no_finding_is_ignored_without_a_reason():
             if marker in line and not explained.search(line):
                 unexplained.append(f"{path.name}:{n}")
     assert not unexplained, unexplained
+
+
+def test_gunicorn_access_log_format_has_paths_only():
+    """Query strings, referrers and headers could carry search words, names or codes."""
+    import runpy
+
+    root = Path(__file__).resolve().parent.parent
+    settings = runpy.run_path(str(root / "gunicorn.conf.py"))
+    fmt = settings["access_log_format"]
+    assert "%(U)s" in fmt
+    for atom in ("%(r)s", "%(q)s", "%(f)s", "}i)s", "}e)s", "}o)s"):
+        assert atom not in fmt, atom
