@@ -146,7 +146,9 @@ def begin():
 # --- steps --------------------------------------------------------------------------------
 
 
-def _render_step(step, form, answers, *, notice: str | None = None, status: int = 200):
+def _render_step(
+    step, form, answers, *, notice: str | None = None, status: int = 200, session_ended=False
+):
     errors = form.error_list
     blocks = layout(form, answers)
     return (
@@ -163,23 +165,30 @@ def _render_step(step, form, answers, *, notice: str | None = None, status: int 
             back_url=_back_url(step),
             action_url=_step_url(step, _returning()),
             notice=notice,
+            session_ended=session_ended,
         ),
         status,
     )
 
 
+def _has_draft() -> bool:
+    return _current() is not None
+
+
 @bp.route("/step/<step_key>", methods=["GET", "POST"])
+# A post without a session starts a new draft (below): it counts towards the start limit.
+@limiter.limit(lambda: current_app.config["START_LIMIT"], methods=["POST"], exempt_when=_has_draft)
 def step(step_key: str):
     """One page of questions. Continue saves the page; save-and-come-back-later gives a code."""
     step = questionnaire.STEP_BY_KEY.get(step_key)
     if step is None:
         abort(404)
     screening = _current()
-    if screening is None:
+    if screening is None and request.method == "GET":
         return _no_draft()
-    if screening.is_submitted:
+    if screening is not None and screening.is_submitted:
         return redirect(url_for("patient.confirmation"))
-    answers = dict(screening.answers or {})
+    answers = dict(screening.answers or {}) if screening else {}
     if request.method == "GET":
         return _render_step(step, step_form(step, answers=answers), answers)
 
@@ -194,6 +203,11 @@ def step(step_key: str):
                 "clear them, then select ‘Save and come back later’ again."
             )
         return _render_step(step, form, answers, notice=notice)
+    if screening is None:
+        # The session ended while the page was open: keep what was typed in a new draft
+        # rather than lose it. Earlier answers stay with the old draft and its resume code.
+        screening = drafts.create_draft()
+        _bind(screening)
     drafts.save_step(screening, step.key, values)
     if saving:
         code = drafts.issue_resume_code(
@@ -219,6 +233,16 @@ def csrf_error(e: CSRFError):
     if request.endpoint == "patient.step" and step is not None and screening is not None:
         answers = dict(screening.answers or {})
         return _render_step(step, step_form(step, formdata=request.form), answers, notice=notice)
+    if request.endpoint == "patient.step" and step is not None:
+        # No session at all (it expired): nothing is lost that was saved, and what was typed
+        # on this page is shown again with a fresh token, so Continue keeps it.
+        notice = _(
+            "Your session ended, so this page is not linked to your saved answers any more. "
+            "If you saved your answers with a code, use it to go back to them. Or select "
+            "Continue to keep the answers on this page and carry on from here."
+        )
+        form = step_form(step, formdata=request.form)
+        return _render_step(step, form, {}, notice=notice, session_ended=True)
     from .errors import render_error
 
     return render_error(400)

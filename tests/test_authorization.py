@@ -38,7 +38,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("patient.resume", "POST"): "public",
     ("patient.deleted", "GET"): "public",
     ("patient.step", "GET"): "draft",
-    ("patient.step", "POST"): "draft",
+    # Without a session, a valid step post starts a new, empty-but-for-it draft (a session
+    # that ended must not lose what was typed); it never reaches anybody else's answers.
+    ("patient.step", "POST"): "new_draft",
     ("patient.check", "GET"): "draft",
     ("patient.check", "POST"): "draft",
     ("patient.saved", "GET"): "draft",
@@ -138,6 +140,11 @@ def test_anonymous_visitors(app, world):
             assert response.location.startswith("/clinician/login"), label
         elif level == "draft":
             assert response.status_code == 302 and response.location == "/", label
+        elif level == "new_draft":
+            assert response.status_code == 302, label
+            with client.session_transaction() as session:
+                mine = session["screening_token"]
+            assert mine not in (world["alice"].token, world["bob"].token), label
         elif level == "submitted":
             assert response.status_code in (302, 404), label
             if response.status_code == 302:

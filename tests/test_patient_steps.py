@@ -133,7 +133,6 @@ def test_start_now_creates_a_draft_bound_to_the_session(client):
 def test_steps_without_a_draft_go_to_the_start_page(client):
     response = client.get("/step/pain")
     assert response.status_code == 302 and response.location.endswith("/")
-    assert client.post("/step/pain", data=POSTS["pain"]).location.endswith("/")
     assert client.get("/check").location.endswith("/")
     assert client.get("/step/nope").status_code == 404
 
