@@ -76,8 +76,8 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def _expired(now: float) -> bool:
-    idle = current_app.config.get("CLINICIAN_IDLE_MINUTES", 15) * 60
-    absolute = current_app.config.get("CLINICIAN_ABSOLUTE_HOURS", 12) * 3600
+    idle = current_app.config["CLINICIAN_IDLE_MINUTES"] * 60
+    absolute = current_app.config["CLINICIAN_ABSOLUTE_HOURS"] * 3600
     last = session.get(LAST_SEEN)
     since = session.get(SIGNED_IN_AT)
     if not isinstance(last, (int, float)) or not isinstance(since, (int, float)):
@@ -146,11 +146,11 @@ def _clinician_globals() -> dict[str, Any]:
 
 
 def _address_limit() -> str:
-    return current_app.config.get("CLINICIAN_LOGIN_LIMIT", "10/minute")
+    return current_app.config["CLINICIAN_LOGIN_LIMIT"]
 
 
 def _account_limit() -> str:
-    return current_app.config.get("CLINICIAN_ACCOUNT_LOGIN_LIMIT", "5/minute;20/hour")
+    return current_app.config["CLINICIAN_ACCOUNT_LOGIN_LIMIT"]
 
 
 def _posted_email() -> str:
@@ -200,7 +200,7 @@ def login() -> Any:
         error=error,
         email=email,
         next_url=next_url,
-        idle_minutes=current_app.config.get("CLINICIAN_IDLE_MINUTES", 15),
+        idle_minutes=current_app.config["CLINICIAN_IDLE_MINUTES"],
     )
     return page, (200 if error is None else 401)
 
