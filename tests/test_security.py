@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -10,16 +9,10 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
+from support import csrf_token
 
 from screening.extensions import db
 from screening.models import Screening
-
-_spec = importlib.util.spec_from_file_location(
-    "_tests_conftest_security", Path(__file__).with_name("conftest.py")
-)
-_conftest = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conftest)
-csrf_token = _conftest.csrf_token
 
 PAGES = ["/", "/resume", "/step/about", "/clinician/login", "/static/app.css", "/nowhere"]
 
