@@ -16,6 +16,7 @@ The Server class and patient_journey are also used by tests/test_concurrency.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -51,47 +52,8 @@ TIMEOUT = 30  # seconds per request
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REFERENCE_RE = re.compile(r"\bSIJ-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 
-# A complete set of answers matching every core criterion, no red flag.
-BASE_ANSWERS: dict[str, Any] = {
-    "name": "Alex Example",
-    "date_of_birth": "1972-05-14",
-    "height_cm": 170,
-    "weight_kg": 72,
-    "pain_duration_months": 18,
-    "pain_locations": ["lower_back", "buttock"],
-    "pain_side": "left",
-    "pain_triggers": ["sit_to_stand", "stairs"],
-    "points_to_si_joint": "yes",
-    "pain_average": 7,
-    "pain_interference": 6,
-    "pain_causes": ["injury"],
-    "physical_therapy_tried": "yes",
-    "physical_therapy_weeks": 12,
-    "physical_therapy_result": "temporary_relief",
-    "home_exercise_tried": "yes",
-    "home_exercise_weeks": 20,
-    "home_exercise_result": "no_relief",
-    "medication_tried": "yes",
-    "medication_weeks": 30,
-    "medication_result": "temporary_relief",
-    "activity_modification_tried": "no",
-    "si_belt_tried": "no",
-    "manual_therapy_tried": "no",
-    "steroid_injection_tried": "no",
-    "conservative_care_months": 9,
-    "exam_done": "yes",
-    "exam_result": "reproduced_pain",
-    "exam_positive_tests": 4,
-    "imaging": ["xray", "mri"],
-    "imaging_result": "si_joint_changes",
-    "diagnostic_injection": "yes",
-    "diagnostic_injection_count": 2,
-    "diagnostic_injection_guided": "yes",
-    "diagnostic_injection_relief": 80,
-    "previous_lumbar_fusion": "no",
-    "nicotine_use": "no",
-    "red_flags": ["none"],
-}
+# A complete set of answers matching every core criterion, no red flag (shared with the tests).
+BASE_ANSWERS: dict[str, Any] = json.loads((ROOT / "docs" / "example-answers.json").read_text())
 
 
 def answers_for(i: int) -> dict[str, Any]:
