@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := screening
 
-.PHONY: install run serve test lint format bench docs clean system-deps
+.PHONY: install run serve test lint format bench docs messages clean system-deps
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ bench: install
 docs: install
 	$(BIN)/flask questions --format markdown > docs/data-dictionary.md
 	$(BIN)/flask criteria > docs/criteria.md
+
+# Every user-facing string goes through gettext; this collects them for translators.
+messages: install
+	mkdir -p translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
