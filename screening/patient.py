@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from . import drafts, questionnaire
@@ -48,16 +47,6 @@ SAFETY_STEP = next(s for s in STEPS if RED_FLAGS_QUESTION in s.questions)
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-@bp.app_template_global()
-def has_endpoint(name: str) -> bool:
-    """Whether a route exists (the PDF summary comes from another module)."""
-    try:
-        url_for(name)
-    except BuildError:
-        return False
-    return True
 
 
 def _current() -> Screening | None:
