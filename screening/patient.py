@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -50,7 +51,12 @@ SAFETY_STEP = next(s for s in STEPS if RED_FLAGS_QUESTION in s.questions)
 
 
 def _current() -> Screening | None:
-    return drafts.by_token(session.get(SESSION_KEY))
+    # Asked more than once a request (the rate limit's exemption, then the view): look up once.
+    token = session.get(SESSION_KEY)
+    cached = g.get("patient_screening")
+    if cached is None or cached[0] != token:
+        g.patient_screening = (token, drafts.by_token(token))
+    return g.patient_screening[1]
 
 
 def _bind(screening: Screening) -> None:
