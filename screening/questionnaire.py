@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from babel.dates import format_date
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -246,7 +248,10 @@ class Question:
         if self.type == "integer" and self.unit is not None:
             return f"{value} {self.unit}"
         if self.type == "date":
-            return dt.date.fromisoformat(value).strftime("%-d %B %Y")
+            # Month names in the reader's language (English outside a request).
+            return format_date(
+                dt.date.fromisoformat(value), "d MMMM y", locale=get_locale() or "en"
+            )
         return str(value)
 
 

@@ -46,3 +46,12 @@ def test_local_secret_key_is_generated_and_persisted(tmp_path):
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_dates_in_words_follow_the_language_of_the_request(make_app):
+    from screening.questionnaire import BY_KEY
+
+    app = make_app(BABEL_DEFAULT_LOCALE="de")
+    with app.test_request_context("/"):
+        assert BY_KEY["date_of_birth"].in_words("1972-05-04") == "4 Mai 1972"
+    assert BY_KEY["date_of_birth"].in_words("1972-05-04") == "4 May 1972"
