@@ -38,6 +38,8 @@ def load_answers(path: str) -> dict[str, Any]:
         raw = json.loads(text)
     except json.JSONDecodeError as e:
         fail(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})")
+    except (ValueError, RecursionError) as e:  # a number of thousands of digits, deep nesting
+        fail(f"{path}: not valid answers JSON ({type(e).__name__})")
     if not isinstance(raw, dict):
         fail(f"{path}: the answers must be a JSON object of question keys and values")
     try:

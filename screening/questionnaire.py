@@ -113,6 +113,11 @@ class Question:
                     self.key,
                     _("Enter %(what)s as a whole number, like 12", what=self.short),
                 )
+            if len(cleaned.lstrip("-").lstrip("0")) > 9:
+                # Python refuses to convert thousands of digits and no answer needs 10: report
+                # it as out of range, with the range rule's own message.
+                negative = cleaned.startswith("-")
+                self.check((self.min or 0) - 1 if negative else (self.max or 0) + 1)
             return int(cleaned)
         if self.type == "date":
             try:

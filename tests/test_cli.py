@@ -119,3 +119,17 @@ def test_generated_criteria_doc_is_up_to_date(runner):
     assert "at least 75%" in result.stdout
     committed = (ROOT / "docs" / "criteria.md").read_text()
     assert committed == result.stdout, "run `make docs` to regenerate docs/criteria.md"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"pain_duration_months": ' + "9" * 5000 + "}",  # int() refuses so many digits
+        "[" * 100000 + "]" * 100000,  # nesting deeper than the parser's recursion limit
+    ],
+)
+def test_evaluate_pathological_json_exits_2_without_traceback(runner, tmp_path, payload):
+    result = runner.invoke(args=["evaluate", write(tmp_path, payload)])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output

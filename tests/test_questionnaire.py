@@ -211,3 +211,12 @@ def test_engine_never_raises_on_partial_answers(answers):
         "not_consistent",
         "incomplete",
     }
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"), [("9" * 5000, "600 or less"), ("-" + "9" * 5000, "0 or more")]
+)
+def test_a_number_of_thousands_of_digits_is_out_of_range_not_a_crash(typed, message):
+    with pytest.raises(q.AnswerError, match=message):
+        q.BY_KEY["pain_duration_months"].parse_form(typed)
+    assert q.BY_KEY["pain_duration_months"].parse_form("0000000000012") == 12
