@@ -24,23 +24,35 @@ _dummy_hash: str | None = None
 
 
 class AccountError(ValueError):
-    """An account change that cannot be made; the message says why, in one line."""
+    """An account change that cannot be made; the message says why, in one line.
+
+    `field` names the form field the problem is about ("email" or "password"), so that a form
+    can show the message beside that field.
+    """
+
+    def __init__(self, message: str, field: str = "email") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
     """Trimmed and lower-cased; raise AccountError when it is not an email address."""
     clean = (email or "").strip().lower()
     if len(clean) > 254 or not EMAIL_RE.match(clean):
-        raise AccountError("enter a valid email address, like name@example.org")
+        raise AccountError("enter a valid email address, like name@example.org", field="email")
     return clean
 
 
 def check_password(password: str) -> str:
     """Return the password when it is long enough; raise AccountError otherwise."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"the password must be at most {MAX_PASSWORD_LENGTH} characters", field="password"
+        )
     return password
 
 
@@ -67,7 +79,7 @@ def create(email: str, password: str, is_admin: bool = False) -> Clinician:
     clean = normalise_email(email)
     check_password(password)
     if find(clean) is not None:
-        raise AccountError(f"an account for {clean} already exists")
+        raise AccountError(f"an account for {clean} already exists", field="email")
     clinician = Clinician(
         email=clean, password_hash=hash_password(password), is_admin=is_admin, disabled=False
     )
@@ -76,21 +88,28 @@ def create(email: str, password: str, is_admin: bool = False) -> Clinician:
     return clinician
 
 
+def end_sessions(clinician: Clinician) -> Clinician:
+    """End every session of the account, on every device: older session cookies stop working.
+
+    A session's identity is "id:version" (see auth.load_clinician); a new version refuses all
+    cookies issued before it.
+    """
+    clinician.session_version = (clinician.session_version or 1) + 1
+    db.session.flush()
+    return clinician
+
+
 def set_password(clinician: Clinician, password: str) -> Clinician:
     """Set a new password; existing sessions of the account stop working."""
     check_password(password)
     clinician.password_hash = hash_password(password)
-    clinician.session_version = (clinician.session_version or 1) + 1
-    db.session.flush()
-    return clinician
+    return end_sessions(clinician)
 
 
 def disable(clinician: Clinician) -> Clinician:
     """Disable an account: it cannot sign in, and its sessions end."""
     clinician.disabled = True
-    clinician.session_version = (clinician.session_version or 1) + 1
-    db.session.flush()
-    return clinician
+    return end_sessions(clinician)
 
 
 def enable(clinician: Clinician) -> Clinician:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -86,7 +88,14 @@ def _expired(now: float) -> bool:
 
 
 def _end_session(action: str) -> None:
+    """Sign out (by hand or by timeout), and make the session unusable on the server too.
+
+    The cookie is signed, not stored: clearing it here leaves any copy of it valid. A new
+    session version makes load_clinician refuse every cookie issued before now. This signs the
+    account out on every device it is signed in on, which is acceptable (and safer).
+    """
     _record(action)
+    accounts.end_sessions(current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
@@ -154,7 +163,15 @@ def _account_limit() -> str:
 
 
 def _posted_email() -> str:
-    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+    """Rate-limit key of the posted account: a keyed hash of the email, never the email itself.
+
+    Limiter keys are kept in the shared storage (Redis) and written to Flask-Limiter's log.
+    """
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    secret = current_app.config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else str(secret).encode()
+    digest = hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
+    return "account:" + digest[:32]
 
 
 def _limited(limit: Any) -> None:
@@ -370,15 +387,16 @@ def _date_arg(name: str) -> dt.date | None:
     return day if day < dt.date.max else None
 
 
-def _export_range() -> tuple[dt.date | None, dt.date | None, list[str]]:
-    errors = []
+def _export_range() -> tuple[dt.date | None, dt.date | None, dict[str, str]]:
+    """The date range asked for, and its errors by the field they are about ("from", "to")."""
+    errors: dict[str, str] = {}
     start, end = _date_arg("from"), _date_arg("to")
     if request.args.get("from") and start is None:
-        errors.append(_("Enter the start date as a real date, like 2026-11-01"))
+        errors["from"] = _("Enter the start date as a real date, like 2026-11-01")
     if request.args.get("to") and end is None:
-        errors.append(_("Enter the end date as a real date, like 2026-11-30"))
+        errors["to"] = _("Enter the end date as a real date, like 2026-11-30")
     if start and end and end < start:
-        errors.append(_("The end date must be the same as or after the start date"))
+        errors["to"] = _("The end date must be the same as or after the start date")
     return start, end, errors
 
 
@@ -455,6 +473,7 @@ def export_fhir() -> Response:
 def accounts_page() -> Any:
     """List accounts; create one."""
     error = None
+    error_field = None
     form = {"email": "", "is_admin": False}
     if request.method == "POST":
         form = {
@@ -468,6 +487,7 @@ def accounts_page() -> Any:
         except accounts.AccountError as e:
             db.session.rollback()
             error = str(e)
+            error_field = e.field
         else:
             _record(
                 "account_create",
@@ -477,7 +497,11 @@ def accounts_page() -> Any:
             flash(_("Account created for %(email)s.", email=created.email), "success")
             return redirect(url_for(".accounts_page"))
     return render_template(
-        "clinician/accounts.html", accounts=accounts.list_accounts(), error=error, form=form
+        "clinician/accounts.html",
+        accounts=accounts.list_accounts(),
+        error=error,
+        error_field=error_field,
+        form=form,
     ), (200 if error is None else 400)
 
 

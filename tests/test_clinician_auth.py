@@ -16,7 +16,7 @@ from test_clinician_support import (
 )
 
 from screening import accounts, clinician
-from screening.extensions import db
+from screening.extensions import db, limiter
 
 PLACEHOLDERS = {"reference": "SIJ-AAAA-AAAA", "account_id": "1"}
 
@@ -268,3 +268,83 @@ def test_password_hashes_are_argon2(app):
     doctor = make_clinician()
     assert doctor.password_hash.startswith("$argon2id$")
     assert PASSWORD not in doctor.password_hash
+
+
+def _old_cookie_opens_the_worklist(app, cookie: str) -> int:
+    """The status of /clinician/ for a fresh client holding a copied session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    response = thief.get("/clinician/")
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith("/clinician/login")
+    return response.status_code
+
+
+def test_sign_out_ends_the_session_on_the_server(make_app):
+    app = make_app()
+    with app.app_context():
+        make_clinician()
+        db.session.remove()
+    # Requests outside a shared app context, as in production (a fresh `g` each time).
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    copied = client.get_cookie("session").value
+    assert _old_cookie_opens_the_worklist(app, copied) == 200  # the copy works while signed in
+    assert client.post("/clinician/logout").status_code == 302
+    assert _old_cookie_opens_the_worklist(app, copied) == 302
+    # Signing in again works, and so does the new session.
+    assert sign_in(client).status_code == 302
+    assert client.get("/clinician/").status_code == 200
+
+
+def test_idle_sign_out_ends_the_session_on_the_server(make_app):
+    app = make_app(CLINICIAN_IDLE_MINUTES=15)
+    with app.app_context():
+        make_clinician()
+        db.session.remove()
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/clinician/").status_code == 200
+    copied = client.get_cookie("session").value  # fresh activity time: not idle itself
+    with client.session_transaction() as sess:
+        sess[clinician.LAST_SEEN] = time.time() - 16 * 60
+    assert client.get("/clinician/").status_code == 302  # signed out for inactivity
+    assert _old_cookie_opens_the_worklist(app, copied) == 302
+
+
+def test_account_rate_limit_key_is_not_the_email(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        CLINICIAN_ACCOUNT_LOGIN_LIMIT="3/minute",
+        CLINICIAN_LOGIN_LIMIT="100/minute",
+    )
+    with app.app_context():
+        make_clinician()
+        db.session.remove()
+    client = app.test_client()
+    # The same account from three addresses: the per-account limit still counts them together.
+    for i in range(3):
+        response = client.post(
+            "/clinician/login",
+            data={"email": " Doctor@Clinic.example", "password": "wrong password here"},
+            environ_base={"REMOTE_ADDR": f"192.0.2.{i + 1}"},
+        )
+        assert response.status_code == 401
+    limited = client.post(
+        "/clinician/login",
+        data={"email": "doctor@clinic.example", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert limited.status_code == 429
+    storage = limiter.storage
+    keys = set(storage.storage) | set(storage.expirations) | set(getattr(storage, "events", {}))
+    assert keys, "nothing was counted in the limiter's storage"
+    with app.test_request_context(
+        "/clinician/login", method="POST", data={"email": "doctor@clinic.example"}
+    ):
+        account_key = clinician._posted_email()
+    assert any(account_key in key for key in keys)
+    for key in keys:
+        assert "doctor" not in key.lower() and "clinic.example" not in key.lower(), key
+    assert "doctor" not in account_key and len(account_key) == len("account:") + 32

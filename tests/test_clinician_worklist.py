@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from test_clinician_support import (
@@ -227,3 +228,49 @@ def test_no_audit_row_contains_answers(doctor_client):
         text = " ".join(str(v) for v in (row.detail, row.actor_email, row.screening_reference))
         for word in forbidden:
             assert word not in text, (row.action, text)
+
+
+def _form_group(page: str, input_id: str) -> str:
+    match = re.search(
+        rf'<div class="form-group[^"]*">(?:(?!<div class="form-group).)*?id="{input_id}".*?</div>',
+        page,
+        re.S,
+    )
+    assert match, f"no form group holds #{input_id}"
+    return match.group(0)
+
+
+def _summary(page: str) -> str:
+    return page.split('class="error-summary__list"', 1)[1].split("</ul>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=2026-11-02&to=2026-11-01", "The end date must be the same as or after the start"),
+        ("from=2026-11-01&to=2026-11-31", "Enter the end date as a real date"),
+    ],
+)
+def test_an_end_date_error_is_shown_at_the_end_date(doctor_client, query, message):
+    response = doctor_client.get(f"/clinician/export.csv?{query}")
+    assert response.status_code == 302
+    page = doctor_client.get(response.headers["Location"]).text
+    assert "<title>Error:" in page
+    summary = _summary(page)
+    assert 'href="#to"' in summary and 'href="#from"' not in summary and message in summary
+    end = _form_group(page, "to")
+    assert "form-group--error" in end and "input--error" in end
+    assert 'class="error-message" id="to-error"' in end
+    assert f'<span class="visually-hidden">Error:</span> {message}' in end
+    assert 'aria-describedby="to-hint to-error"' in end
+    start = _form_group(page, "from")
+    assert "form-group--error" not in start and "error-message" not in start
+
+
+def test_each_date_error_is_shown_at_its_own_field(doctor_client):
+    page = doctor_client.get("/clinician/export?from=2026-13-01&to=2026-02-30").text
+    summary = _summary(page)
+    assert summary.index('href="#from"') < summary.index('href="#to"')
+    assert "Enter the start date as a real date" in _form_group(page, "from")
+    assert "Enter the end date as a real date" in _form_group(page, "to")
+    assert "start date" not in _form_group(page, "to")
