@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
@@ -48,6 +49,12 @@ SAFETY_STEP = next(s for s in STEPS if RED_FLAGS_QUESTION in s.questions)
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+@bp.context_processor
+def _red_flag_words() -> dict[str, Any]:
+    # One wording of the urgent advice for every patient page that shows it.
+    return {"red_flag_title": RED_FLAG_TITLE, "red_flag_advice": RED_FLAG_ADVICE}
 
 
 def _current() -> Screening | None:
@@ -132,6 +139,15 @@ def start():
 @limiter.limit(lambda: current_app.config["START_LIMIT"])
 def begin():
     """Start a new screening: a new draft bound to this session."""
+    current = _current()
+    if (
+        current is not None
+        and not current.is_submitted
+        and current.answers
+        and request.form.get("again") != "yes"
+    ):
+        # Never drop answers in progress by accident: ask first.
+        return render_template("patient/start_again.html", continue_url=_continue_url(current))
     screening = drafts.create_draft()
     db.session.commit()
     _bind(screening)
@@ -258,8 +274,6 @@ def urgent():
     )
     return render_template(
         "patient/urgent.html",
-        title=RED_FLAG_TITLE,
-        advice=RED_FLAG_ADVICE,
         flags=flags,
         next_url=next_url,
         back_url=_step_url(SAFETY_STEP, _returning()),
@@ -335,8 +349,6 @@ def confirmation():
         "patient/confirmation.html",
         screening=screening,
         red_flags=_red_flags_in_words(screening.answers or {}),
-        red_flag_title=RED_FLAG_TITLE,
-        red_flag_advice=RED_FLAG_ADVICE,
         criteria=evaluation.get("criteria", []),
         flags=evaluation.get("flags", []),
         overall_label=OVERALL_LABELS.get(evaluation.get("overall", ""), ""),
@@ -364,9 +376,10 @@ def saved():
     step = questionnaire.STEP_BY_KEY.get(session.get("resume_from", ""))
     return render_template(
         "patient/saved.html",
+        red_flags=_red_flags_in_words(screening.answers or {}),
         code=code,
         days=days,
-        expires=expires.date().strftime("%-d %B %Y"),
+        expires=format_date(expires.date(), "d MMMM y"),
         continue_url=_step_url(step) if step else _continue_url(screening),
     )
 

@@ -68,7 +68,8 @@ POSTS: dict[str, dict[str, object]] = {
 
 
 def _start(client) -> None:
-    response = client.post("/start")
+    # "again": start a new screening even when this client has answers in progress.
+    response = client.post("/start", data={"again": "yes"})
     assert response.status_code == 302
     assert response.location.endswith("/step/about")
 
