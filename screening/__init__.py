@@ -111,6 +111,9 @@ def _register_cli(app: Flask) -> None:
 def _configure_logging(app: Flask) -> None:
     # Request lines carry paths only (no query strings or bodies); answers never reach a log.
     logging.getLogger("werkzeug").addFilter(_DropQueryStrings())
+    # Flask-Limiter logs each breach with its key at INFO; keys are hashed, and breaches are
+    # audited where they matter (sign-in), so keep only its warnings.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
 
 
 class _DropQueryStrings(logging.Filter):

@@ -388,7 +388,10 @@ def _code_key() -> str:
     """Rate-limit key of a resume code, so one code cannot be tried from many addresses."""
     plain = drafts.normalise_code(request.form.get("code", ""))[:32]
     # An empty code is nobody's: count it against the address instead.
-    return f"resume-code:{plain}" if plain else f"resume-empty:{request.remote_addr}"
+    if not plain:
+        return f"resume-empty:{request.remote_addr}"
+    # The key lands in the limiter's storage (Redis) and its log lines: never the code itself.
+    return "resume-code:" + drafts.hash_code(plain, current_app.config["SECRET_KEY"])[:32]
 
 
 @bp.route("/resume", methods=["GET", "POST"])

@@ -62,3 +62,25 @@ def test_start_now_with_answers_in_progress_asks_before_starting_again(client):
 def test_start_now_on_an_empty_draft_just_starts(client):
     _start(client)
     assert client.post("/start").status_code == 302
+
+
+def test_the_resume_code_limit_key_never_holds_the_code(make_app, caplog):
+    import logging
+
+    from screening.extensions import limiter
+
+    app = make_app(RATELIMIT_ENABLED=True, RESUME_CODE_LIMIT="2 per hour")
+    code = "K7QM-9XDA-4PTW"
+    caplog.set_level(logging.DEBUG)
+    statuses = []
+    for i in range(3):
+        client = app.test_client()
+        response = client.post(
+            "/resume", data={"code": code}, environ_base={"REMOTE_ADDR": f"10.9.0.{i}"}
+        )
+        statuses.append(response.status_code)
+    assert statuses[-1] == 429  # the per-code limit still counts across addresses
+    keys = " ".join(str(k) for k in limiter.storage.storage)
+    assert "resume-code:" in keys
+    assert "K7QM9XDA4PTW" not in keys and code not in keys
+    assert "K7QM9XDA4PTW" not in caplog.text and code not in caplog.text
