@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from . import questionnaire
-from .criteria import DEFAULT_PROFILE
+from .criteria import DEFAULT_PROFILE, PROFILES
 from .engine import evaluate, red_flags
 from .extensions import db
 from .models import Screening, utcnow
@@ -123,7 +123,9 @@ def submit(screening: Screening, today: dt.date | None = None) -> Screening:
     Raises AlreadySubmitted when another request locked it first (a double click).
     """
     answers = questionnaire.validate(screening.answers or {}, today)
-    evaluation = evaluate(answers, DEFAULT_PROFILE, on=today or dt.date.today()).as_dict()
+    on = today or dt.date.today()
+    evaluation = evaluate(answers, DEFAULT_PROFILE, on=on).as_dict()
+    others = {p: evaluate(answers, p, on=on).as_dict() for p in PROFILES if p != DEFAULT_PROFILE}
     for _attempt in range(5):
         reference = new_reference()
         if db.session.scalar(select(Screening.id).where(Screening.reference == reference)):
@@ -141,6 +143,7 @@ def submit(screening: Screening, today: dt.date | None = None) -> Screening:
             reference=reference,
             submitted_at=now,
             evaluation=evaluation,
+            other_evaluations=others,
             criteria_version=evaluation["criteria_version"],
             overall=evaluation["overall"],
             has_red_flags=bool(red_flags(answers)),

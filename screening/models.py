@@ -49,6 +49,9 @@ class Screening(db.Model):
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The other profiles' evaluations, made at the same moment: {profile: evaluation}. Stored so
+    # that the summary shows exactly what was compared, whatever later criteria versions say.
+    other_evaluations: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     criteria_version: Mapped[str | None] = mapped_column(String(32))
     overall: Mapped[str | None] = mapped_column(String(16), index=True)
     has_red_flags: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

@@ -167,6 +167,7 @@ def summary_for(screening: Screening) -> Summary:
         _utc(screening.submitted_at or screening.updated_at),
         screening.reference,
         screening.criteria_version or screening.evaluation["criteria_version"],
+        others=screening.other_evaluations,
     )
 
 
@@ -193,6 +194,7 @@ def input_hash(screening: Screening, size: str | None = None) -> str:
     payload = {
         "answers": screening.answers,
         "evaluation": screening.evaluation,
+        "other_evaluations": screening.other_evaluations,
         "criteria_version": screening.criteria_version,
         "reference": screening.reference,
         "submitted_at": _utc(screening.submitted_at).isoformat()

@@ -253,11 +253,13 @@ class Question:
         if self.type == "integer" and self.unit is not None:
             return f"{value} {self.unit}"
         if self.type == "date":
-            # Month names in the reader's language (English outside a request).
-            return format_date(
-                dt.date.fromisoformat(value), "d MMMM y", locale=get_locale() or "en"
-            )
+            return long_date(dt.date.fromisoformat(value))
         return str(value)
+
+
+def long_date(day: dt.date) -> str:
+    """A date in words, like 14 May 1972, with month names in the reader's language."""
+    return format_date(day, "d MMMM y", locale=get_locale() or "en")
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

@@ -75,7 +75,8 @@ class ProfileTable:
     overall: str
     overall_label: str
     rows: tuple[CriterionRow, ...]
-    stored: bool  # True for the evaluation stored at submission
+    stored: bool  # True for an evaluation stored at submission
+    criteria_version: str  # the version this evaluation was made with
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class Summary:
 
 
 def _long_date(day: dt.date) -> str:
-    return day.strftime("%-d %B %Y")
+    return questionnaire.long_date(day)
 
 
 def _table(evaluation: Mapping[str, Any], stored: bool) -> ProfileTable:
@@ -145,6 +146,7 @@ def _table(evaluation: Mapping[str, Any], stored: bool) -> ProfileTable:
         overall_label=str(OVERALL_LABELS[evaluation["overall"]]),
         rows=rows,
         stored=stored,
+        criteria_version=evaluation["criteria_version"],
     )
 
 
@@ -277,15 +279,22 @@ def build_summary(
     reference: str,
     criteria_version: str,
     *,
+    others: Mapping[str, Mapping[str, Any]] | None = None,
     preview: bool = False,
 ) -> Summary:
-    """The summary context: stored evaluation first, then the other profiles, all in words."""
+    """The summary context: the default evaluation first, then the other profiles, in words.
+
+    `others` are the other profiles' evaluations stored at submission; a preview (or a
+    screening submitted before they were stored) evaluates them on the submission day.
+    """
     on = submitted_at.date()
     tables = [_table(evaluation, stored=True)]
-    # The other profiles are evaluated on the submission day, so the summary never changes.
     for key in PROFILES:
-        if key != evaluation["profile"]:
-            tables.append(_table(evaluate(answers, key, on=on).as_dict(), stored=False))
+        if key == evaluation["profile"]:
+            continue
+        stored = (others or {}).get(key)
+        other = stored if stored is not None else evaluate(answers, key, on=on).as_dict()
+        tables.append(_table(other, stored=stored is not None))
     flags = tuple(
         FlagRow(f["text"], f["source"]["document"], f["source"]["says"])
         for f in evaluation.get("flags", [])
