@@ -767,7 +767,11 @@ QUESTIONS: tuple[Question, ...] = (
             Choice("cancer_history", _l("You have had cancer")),
             Choice(
                 "major_trauma",
-                _l("A recent serious injury, like a fall from a height or a road accident"),
+                _l(
+                    "A recent serious injury, like a fall from a height or a road accident. Or a "
+                    "smaller fall or knock if you have thin bones (osteoporosis) or take steroid "
+                    "medicine for a long time"
+                ),
             ),
             Choice("none", _l("None of these")),
         ),
