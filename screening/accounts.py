@@ -10,6 +10,7 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .extensions import db
@@ -39,7 +40,7 @@ def normalise_email(email: str) -> str:
     """Trimmed and lower-cased; raise AccountError when it is not an email address."""
     clean = (email or "").strip().lower()
     if len(clean) > 254 or not EMAIL_RE.match(clean):
-        raise AccountError("enter a valid email address, like name@example.org", field="email")
+        raise AccountError(_("Enter a valid email address, like name@example.org"), field="email")
     return clean
 
 
@@ -47,11 +48,13 @@ def check_password(password: str) -> str:
     """Return the password when it is long enough; raise AccountError otherwise."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            f"the password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            _("The password must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH),
+            field="password",
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(
-            f"the password must be at most {MAX_PASSWORD_LENGTH} characters", field="password"
+            _("The password must be at most %(n)s characters", n=MAX_PASSWORD_LENGTH),
+            field="password",
         )
     return password
 
@@ -79,7 +82,7 @@ def create(email: str, password: str, is_admin: bool = False) -> Clinician:
     clean = normalise_email(email)
     check_password(password)
     if find(clean) is not None:
-        raise AccountError(f"an account for {clean} already exists", field="email")
+        raise AccountError(_("An account for %(email)s already exists", email=clean), field="email")
     clinician = Clinician(
         email=clean, password_hash=hash_password(password), is_admin=is_admin, disabled=False
     )

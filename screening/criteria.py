@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-CRITERIA_VERSION = "2026.11-1"
+CRITERIA_VERSION = "2026.11-2"
 DEFAULT_PROFILE = "documents"
 
 
@@ -69,7 +69,7 @@ SEED_002 = "002_ca83e156e08205ed.txt"
 SEED_003 = "003_8fcf4106468b0df7.txt"
 SEED_004 = "004_c6392cbe10faec04.txt"
 
-NASS = "NASS 2015 coverage recommendations"
+NASS = "NASS 2015"  # coverage recommendations of the North American Spine Society
 EVICORE = "eviCore CMM-611"
 BCBS = "BCBS MP-555"
 
@@ -77,7 +77,7 @@ PROFILES: dict[str, Profile] = {
     "documents": Profile(
         "documents",
         _l("Criteria in the source documents"),
-        _l("What the patient information documents this tool is based on describe."),
+        _l("What the patient leaflets this tool is based on say."),
         (
             Criterion(
                 "chronic_pain",
@@ -126,7 +126,7 @@ PROFILES: dict[str, Profile] = {
                 "diagnostic_injection",
                 "diagnostic_injection",
                 True,
-                _l("Numbing injection points to the SI joint"),
+                _l("Numbing injection into the SI joint"),
                 _l(
                     "A numbing injection into the SI joint relieved at least %(relief)s%% of the pain"
                 ),
@@ -154,7 +154,7 @@ PROFILES: dict[str, Profile] = {
                 "imaging_any",
                 False,
                 _l("Scans or X-rays"),
-                _l("Imaging such as X-rays or MRI has been done"),
+                _l("You have had an X-ray or a scan, such as an MRI"),
                 Source(SEED_003, "Imaging such as X-rays or MRI."),
             ),
             Criterion(
@@ -175,7 +175,7 @@ PROFILES: dict[str, Profile] = {
     "published": Profile(
         "published",
         _l("Stricter published criteria"),
-        _l("Thresholds from published coverage policies and a specialist society."),
+        _l("Stricter rules that health insurers and a group of spine doctors have published."),
         (
             Criterion(
                 "chronic_pain",
@@ -218,10 +218,10 @@ PROFILES: dict[str, Profile] = {
                 "diagnostic_injection",
                 "diagnostic_injection",
                 True,
-                _l("Numbing injections point to the SI joint"),
+                _l("Numbing injections into the SI joint"),
                 _l(
-                    "At least %(count)s image-guided numbing injections, each relieving at least "
-                    "%(relief)s%% of the pain"
+                    "At least %(count)s numbing injections where a scan or X-ray guided the "
+                    "needle, each relieving at least %(relief)s%% of the pain"
                 ),
                 Source(
                     f"{EVICORE}; Ambetter policy; CMS LCDs L39455, L39402",

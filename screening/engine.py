@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .criteria import (
     CRITERIA_VERSION,
@@ -113,7 +114,7 @@ def _treatments_in_words(a: Mapping[str, Any]) -> str:
         result = a.get(f"{t}_result")
         label = str(_LABELS[t])
         words = BY_KEY[f"{t}_result"].label_of(result) if result else _("result not given")
-        parts.append(f"{label}: {words.lower()}")
+        parts.append(_("%(treatment)s: %(result)s", treatment=label, result=words))
     return "; ".join(parts)
 
 
@@ -161,9 +162,13 @@ def _diagnostic_injection(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[S
     guided = a.get("diagnostic_injection_guided")
     relief = a.get("diagnostic_injection_relief")
     words = _(
-        "%(count)s injection(s); guided by a scan: %(guided)s; %(relief)s",
-        count=count if count is not None else _("number not given"),
-        guided=_words("diagnostic_injection_guided", a).lower(),
+        "%(count)s; guided by a scan: %(guided)s; %(relief)s",
+        count=(
+            ngettext("%(num)s injection", "%(num)s injections", count)
+            if count is not None
+            else _("number of injections not given")
+        ),
+        guided=_words("diagnostic_injection_guided", a),
         relief=_words("diagnostic_injection_relief", a),
     )
     if relief is not None and relief < p["relief"]:
@@ -183,7 +188,10 @@ def _exam_in_words(a: Mapping[str, Any]) -> str:
         return _words("exam_done", a)
     parts = [_words("exam_result", a)]
     if a.get("exam_positive_tests") is not None:
-        parts.append(_("%(n)s test(s) brought on the pain", n=a["exam_positive_tests"]))
+        n = a["exam_positive_tests"]
+        parts.append(
+            ngettext("%(num)s test brought on the pain", "%(num)s tests brought on the pain", n)
+        )
     return "; ".join(parts)
 
 

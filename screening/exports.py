@@ -61,12 +61,13 @@ def csv_columns() -> list[str]:
 
 def safe_cell(text: str) -> str:
     """Prefix a cell a spreadsheet would run as a formula with a single quote."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # A value that already starts with a quote gets one too, so reading it back is exact.
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
 
 
 def unsafe_cell(text: str) -> str:
-    """Undo safe_cell: drop the quote that was added before a formula character."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+    """Undo safe_cell: drop the quote that was added before a formula character or a quote."""
+    if text.startswith("'") and text[1:].startswith((*FORMULA_STARTS, "'")):
         return text[1:]
     return text
 
@@ -140,6 +141,7 @@ FHIR_TYPES = {
     "single": "choice",
     "multi": "choice",
 }
+OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 
@@ -172,6 +174,14 @@ def _enable_when(w: When) -> dict[str, Any]:
     return {"question": w.key, "operator": "=", "answerCoding": _coding(source, str(w.value))}
 
 
+def _answer_option(q: Question, value: str) -> dict[str, Any]:
+    option: dict[str, Any] = {"valueCoding": _coding(q, value)}
+    if value == q.exclusive:
+        # "None of these" cannot be chosen with another option, as in the web form.
+        option["extension"] = [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}]
+    return option
+
+
 def questionnaire_item(q: Question) -> dict[str, Any]:
     """One question as a FHIR Questionnaire item."""
     item: dict[str, Any] = {
@@ -183,7 +193,7 @@ def questionnaire_item(q: Question) -> dict[str, Any]:
     if q.type == "multi":
         item["repeats"] = True
     if q.choices:
-        item["answerOption"] = [{"valueCoding": _coding(q, c.value)} for c in q.choices]
+        item["answerOption"] = [_answer_option(q, c.value) for c in q.choices]
     if q.max_length:
         item["maxLength"] = q.max_length
     extensions = []

@@ -44,7 +44,7 @@ STYLESHEET = STATIC_DIR / "summary.css"
 TEMPLATE = "summary/summary.html"
 # Bump when the template, the stylesheet or this module change what a PDF looks like:
 # it is part of the cache key, so old cached bytes are not served any more.
-RENDER_VERSION = "summary-2026.11-2"
+RENDER_VERSION = "summary-2026.11-3"
 PAPER_SIZES = {"A4": "A4", "LETTER": "Letter"}
 # Only these kinds of local file may be fetched (the stylesheet, fonts and small images we ship).
 ALLOWED_SUFFIXES = {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".svg"}
@@ -114,11 +114,15 @@ def _css_string(text: str) -> str:
 
 def page_css(size: str) -> str:
     """The @page rules that depend on settings and language: paper size and 'Page N of M'."""
-    page, of = _("Page"), _("of")
-    return (
-        f"@page {{ size: {size}; @bottom-right {{ content: {_css_string(page)} ' ' "
-        f"counter(page) ' ' {_css_string(of)} ' ' counter(pages); }} }}"
-    )
+    # One sentence for translators; its placeholders become CSS counters.
+    words = _("Page %(page)s of %(pages)s", page="\x00page\x00", pages="\x00pages\x00")
+    parts = []
+    for piece in re.split(r"\x00(pages?)\x00", words):
+        if piece in ("page", "pages"):
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return f"@page {{ size: {size}; @bottom-right {{ content: {' '.join(parts)}; }} }}"
 
 
 @lru_cache(maxsize=1)

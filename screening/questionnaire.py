@@ -8,12 +8,12 @@ and the FHIR Questionnaire. Keys, types and values are the public data dictionar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from babel.dates import format_date
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -78,7 +78,8 @@ class Question:
     exclusive: str | None = None  # a multi-choice value that must stand alone ("none")
     date_rule: Literal["past", "any"] = "any"
     autocomplete: str | None = None
-    unit: Any = None  # plural unit for integers ("months"), for answers in words
+    # How a number reads in words ("18 months"); a function, so plurals can be translated.
+    words: Callable[[int], str] | None = None
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -250,8 +251,8 @@ class Question:
             return self.label_of(value)
         if self.type == "multi":
             return ", ".join(self.label_of(v) for v in value)
-        if self.type == "integer" and self.unit is not None:
-            return f"{value} {self.unit}"
+        if self.type == "integer" and self.words is not None:
+            return self.words(value)
         if self.type == "date":
             return long_date(dt.date.fromisoformat(value))
         return str(value)
@@ -287,6 +288,33 @@ class Step:
     keys: tuple[str, ...]
     intro: Any = None
     questions: tuple[Question, ...] = field(default=(), compare=False)
+
+
+# --- numbers in words (check answers, the PDF, the comparison) -----------------------------
+
+
+def _months(n: int) -> str:
+    return ngettext("%(num)s month", "%(num)s months", n)
+
+
+def _weeks(n: int) -> str:
+    return ngettext("%(num)s week", "%(num)s weeks", n)
+
+
+def _cm(n: int) -> str:
+    return _("%(n)s cm", n=n)
+
+
+def _kg(n: int) -> str:
+    return _("%(n)s kg", n=n)
+
+
+def _out_of_10(n: int) -> str:
+    return _("%(n)s out of 10", n=n)
+
+
+def _relief(n: int) -> str:
+    return _("%(n)s%% less pain", n=n)
 
 
 # --- the definition ------------------------------------------------------------------------
@@ -386,20 +414,20 @@ def _treatment_questions() -> list[Question]:
                 f"{key}_weeks",
                 "treatments",
                 "integer",
-                _l("For how many weeks in total?"),
+                _l("For how many weeks in total did you try %(t)s?", t=short),
                 _l("how many weeks you tried %(t)s", t=short),
                 hint=_l("A rough number is fine. For example, 8"),
                 required=True,
                 min=0,
                 max=520,
                 when=(tried,),
-                unit=_l("weeks"),
+                words=_weeks,
             ),
             Question(
                 f"{key}_result",
                 "treatments",
                 "single",
-                _l("How did it go?"),
+                _l("How did %(t)s work for you?", t=short),
                 _l("how %(t)s went", t=short),
                 choices=TREATMENT_RESULTS,
                 required=True,
@@ -418,7 +446,7 @@ def _treatment_questions() -> list[Question]:
             min=0,
             max=600,
             when=tuple(When(f"{k}_tried", "eq", "yes") for k in TREATMENT_KEYS),
-            unit=_l("months"),
+            words=_months,
         )
     )
     return qs
@@ -455,7 +483,7 @@ QUESTIONS: tuple[Question, ...] = (
         hint=_l("For example, 170"),
         min=100,
         max=250,
-        unit=_l("cm"),
+        words=_cm,
     ),
     Question(
         "weight_kg",
@@ -466,7 +494,7 @@ QUESTIONS: tuple[Question, ...] = (
         hint=_l("For example, 75"),
         min=30,
         max=300,
-        unit=_l("kg"),
+        words=_kg,
     ),
     Question(
         "appointment_date",
@@ -487,7 +515,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         min=0,
         max=600,
-        unit=_l("months"),
+        words=_months,
     ),
     Question(
         "pain_locations",
@@ -556,7 +584,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         min=0,
         max=10,
-        unit=_l("out of 10"),
+        words=_out_of_10,
     ),
     Question(
         "pain_interference",
@@ -568,7 +596,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         min=0,
         max=10,
-        unit=_l("out of 10"),
+        words=_out_of_10,
     ),
     Question(
         "pain_causes",
@@ -698,7 +726,7 @@ QUESTIONS: tuple[Question, ...] = (
         max=100,
         required=True,
         when=(When("diagnostic_injection", "eq", "yes"),),
-        unit=_l("% less pain"),
+        words=_relief,
     ),
     Question(
         "other_conditions",

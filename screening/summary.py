@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 
 from . import questionnaire
 from .criteria import (
-    OTHER_CONDITIONS_FLAGGED,
     OVERALL_LABELS,
     PROFILES,
     RED_FLAG_ADVICE,
@@ -116,6 +115,14 @@ class Summary:
     questions: tuple[str, ...]
     questionnaire_version: str
     preview: bool = False  # rendered from an answers file, not a submitted screening
+    # Each distinct seed-document sentence cited, numbered in order of first use: [1], [2], ...
+    # Published policies are cited by name in the tables (docs/criteria.md has their words).
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def source_number(self, document: str, says: str) -> int | None:
+        """The number of a seed-document sentence in the list of sources (None for a policy)."""
+        key = (document, says)
+        return self.sources.index(key) + 1 if key in self.sources else None
 
 
 def _long_date(day: dt.date) -> str:
@@ -245,14 +252,12 @@ def questions_to_ask(answers: Mapping[str, Any], on: dt.date) -> tuple[str, ...]
         qs.append(_("How long should I keep trying treatments without surgery?"))
     if answers.get("pain_side") == "both":
         qs.append(_("My pain is on both sides: would one side be treated first?"))
-    conditions = answers.get("other_conditions") or []
-    named = [BY_KEY["other_conditions"].label_of(c) for c in conditions]
-    if any(c in OTHER_CONDITIONS_FLAGGED for c in conditions) or named:
+    if answers.get("other_conditions"):
+        # The conditions themselves are listed with the answers; the question stays short.
         qs.append(
             _(
-                "Could my other conditions (%(conditions)s) explain some of the pain, and how do "
-                "they change the options?",
-                conditions=", ".join(n.lower() for n in named),
+                "Could my other health conditions explain some of the pain, and how do they "
+                "change my options?"
             )
         )
     if answers.get("previous_lumbar_fusion") == "yes":
@@ -317,4 +322,16 @@ def build_summary(
         questions=questions_to_ask(answers, on),
         questionnaire_version=questionnaire.QUESTIONNAIRE_VERSION,
         preview=preview,
+        sources=_sources(tables, flags),
     )
+
+
+def is_seed_document(document: str) -> bool:
+    """Whether a source is one of the seed documents (cited by file name), not a policy."""
+    return document.endswith(".txt")
+
+
+def _sources(tables: list[ProfileTable], flags: tuple[FlagRow, ...]) -> tuple[tuple[str, str], ...]:
+    cited = [(r.source_document, r.source_says) for t in tables for r in t.rows]
+    cited += [(f.source_document, f.source_says) for f in flags]
+    return tuple(dict.fromkeys(c for c in cited if is_seed_document(c[0])))

@@ -248,3 +248,27 @@ def test_fhir_download_is_an_audited_valid_bundle(doctor_client):
     bundle = Bundle.model_validate(response.get_json())
     assert bundle.entry[1].resource.id == s.reference
     assert s.reference in audit_rows("export_fhir")[0].detail
+
+
+@pytest.mark.parametrize("text", ["'=HYPERLINK(1)", "''x", "'plain", "=1+1", "-3", "plain"])
+def test_csv_cells_read_back_exactly(text):
+    assert exports.unsafe_cell(exports.safe_cell(text)) == text
+
+
+def test_fhir_none_of_these_is_an_exclusive_option():
+    from screening import questionnaire
+
+    item = exports.questionnaire_item(questionnaire.BY_KEY["red_flags"])
+    exclusive = [
+        o["valueCoding"]["code"]
+        for o in item["answerOption"]
+        if any(e["url"].endswith("questionnaire-optionExclusive") for e in o.get("extension", []))
+    ]
+    assert exclusive == ["none"]
+
+
+def test_fhir_follow_up_questions_name_their_treatment():
+    from screening import questionnaire
+
+    texts = [exports.questionnaire_item(q)["text"] for q in questionnaire.QUESTIONS]
+    assert len(texts) == len(set(texts)), "every question reads on its own, without its page"
