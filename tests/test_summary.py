@@ -124,3 +124,19 @@ def test_never_says_candidate_or_diagnosis(app):
     words = " ".join([s.disclaimer, *s.questions, *(t.overall_label for t in s.profiles)]).lower()
     assert "candidate" not in words and "you have si joint" not in words
     assert "does not diagnose" in s.disclaimer
+
+
+def test_seed_sentences_are_listed_and_numbered_in_the_tables(app):
+    s = summarise(REALISTIC)
+    assert s.sources, "the seed documents' sentences are listed"
+    assert all(document.endswith(".txt") and says for document, says in s.sources)
+    first = s.profiles[0].rows[0]
+    assert s.source_number(first.source_document, first.source_says) == 1
+    policy = s.profiles[1].rows[0]
+    assert s.source_number(policy.source_document, policy.source_says) is None
+    with app.test_request_context("/"):
+        from screening.pdf import render_html
+
+        html = render_html(s)
+    assert "What the source documents say" in html
+    assert "002_ca83e156e08205ed.txt" in html and "[1]" in html
