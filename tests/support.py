@@ -29,10 +29,10 @@ MINIMAL: dict[str, Any] = {
 
 
 def full(**changes: Any) -> dict[str, Any]:
-    """FULL with some answers changed; a value of None removes the key."""
+    """FULL with some answers changed; None removes a key, and so does an empty list."""
     answers = copy.deepcopy(FULL)
     for key, value in changes.items():
-        if value is None:
+        if value is None or value == []:
             answers.pop(key, None)
         else:
             answers[key] = value

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from support import FULL, csrf_token  # noqa: F401 - csrf_token re-exported
+from support import FULL, csrf_token, full  # noqa: F401 - csrf_token re-exported
 
 from screening import accounts, drafts
 from screening.extensions import db
@@ -20,14 +19,8 @@ ANSWERS: dict[str, Any] = FULL  # every core criterion matches, no red flag
 
 
 def answers(**changes: Any) -> dict[str, Any]:
-    """ANSWERS with some changed; None removes a key. Empty lists are dropped (not answered)."""
-    out = copy.deepcopy(ANSWERS)
-    for key, value in changes.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = value
-    return {k: v for k, v in out.items() if v != []}
+    """ANSWERS with some changed; None or an empty list removes a key (not answered)."""
+    return full(**changes)
 
 
 def make_clinician(
