@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from test_clinician_support import (
     ADMIN_PASSWORD,
     audit_rows,
+    form_group,
     make_clinician,
     make_screening,
     sign_in,
@@ -174,17 +173,6 @@ def test_audit_page_filters_by_user_and_reference(make_app):
     assert _in_app(app, lambda: len(audit_rows("audit_view"))) == 3
 
 
-def _form_group(page: str, input_id: str) -> str:
-    """The HTML of the form group holding the input with this id."""
-    match = re.search(
-        rf'<div class="form-group[^"]*">(?:(?!<div class="form-group).)*?id="{input_id}".*?</div>',
-        page,
-        re.S,
-    )
-    assert match, f"no form group holds #{input_id}"
-    return match.group(0)
-
-
 def test_a_short_password_error_is_shown_at_the_password_field(admin_client):
     response = admin_client.post(
         "/clinician/admin/accounts", data={"email": "x@clinic.example", "password": "short"}
@@ -195,12 +183,12 @@ def test_a_short_password_error_is_shown_at_the_password_field(admin_client):
     summary = page.split('class="error-summary__list"', 1)[1].split("</ul>", 1)[0]
     assert 'href="#new-password"' in summary and "#new-email" not in summary
     assert "The password must be at least 12 characters" in summary
-    password = _form_group(page, "new-password")
+    password = form_group(page, "new-password")
     assert "form-group--error" in password and "input--error" in password
     assert 'class="error-message" id="new-password-error"' in password
     assert '<span class="visually-hidden">Error:</span> The password must be at least' in password
     assert 'aria-describedby="new-password-hint new-password-error"' in password
-    email = _form_group(page, "new-email")
+    email = form_group(page, "new-email")
     assert "error" not in email.replace('autocomplete="off"', "")
     assert 'value="x@clinic.example"' in email
 
@@ -216,10 +204,10 @@ def test_an_email_error_is_shown_at_the_email_field(admin_client, email, message
     page = response.text
     summary = page.split('class="error-summary__list"', 1)[1].split("</ul>", 1)[0]
     assert 'href="#new-email"' in summary and message in summary
-    email_group = _form_group(page, "new-email")
+    email_group = form_group(page, "new-email")
     assert "form-group--error" in email_group and "input--error" in email_group
     assert 'aria-describedby="new-email-error"' in email_group and message in email_group
-    assert "form-group--error" not in _form_group(page, "new-password")
+    assert "form-group--error" not in form_group(page, "new-password")
 
 
 def test_account_errors_name_their_field():

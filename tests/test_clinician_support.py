@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -66,3 +67,14 @@ def audit_rows(action: str | None = None) -> list[AuditEvent]:
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     return list(db.session.scalars(stmt))
+
+
+def form_group(page: str, input_id: str) -> str:
+    """The HTML of the form group holding the input with this id."""
+    match = re.search(
+        rf'<div class="form-group[^"]*">(?:(?!<div class="form-group).)*?id="{input_id}".*?</div>',
+        page,
+        re.S,
+    )
+    assert match, f"no form group holds #{input_id}"
+    return match.group(0)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from test_clinician_support import (
     audit_rows,
     csrf_token,
+    form_group,
     make_clinician,
     make_draft,
     make_screening,
@@ -230,16 +230,6 @@ def test_no_audit_row_contains_answers(doctor_client):
             assert word not in text, (row.action, text)
 
 
-def _form_group(page: str, input_id: str) -> str:
-    match = re.search(
-        rf'<div class="form-group[^"]*">(?:(?!<div class="form-group).)*?id="{input_id}".*?</div>',
-        page,
-        re.S,
-    )
-    assert match, f"no form group holds #{input_id}"
-    return match.group(0)
-
-
 def _summary(page: str) -> str:
     return page.split('class="error-summary__list"', 1)[1].split("</ul>", 1)[0]
 
@@ -258,12 +248,12 @@ def test_an_end_date_error_is_shown_at_the_end_date(doctor_client, query, messag
     assert "<title>Error:" in page
     summary = _summary(page)
     assert 'href="#to"' in summary and 'href="#from"' not in summary and message in summary
-    end = _form_group(page, "to")
+    end = form_group(page, "to")
     assert "form-group--error" in end and "input--error" in end
     assert 'class="error-message" id="to-error"' in end
     assert f'<span class="visually-hidden">Error:</span> {message}' in end
     assert 'aria-describedby="to-hint to-error"' in end
-    start = _form_group(page, "from")
+    start = form_group(page, "from")
     assert "form-group--error" not in start and "error-message" not in start
 
 
@@ -271,6 +261,6 @@ def test_each_date_error_is_shown_at_its_own_field(doctor_client):
     page = doctor_client.get("/clinician/export?from=2026-13-01&to=2026-02-30").text
     summary = _summary(page)
     assert summary.index('href="#from"') < summary.index('href="#to"')
-    assert "Enter the start date as a real date" in _form_group(page, "from")
-    assert "Enter the end date as a real date" in _form_group(page, "to")
-    assert "start date" not in _form_group(page, "to")
+    assert "Enter the start date as a real date" in form_group(page, "from")
+    assert "Enter the end date as a real date" in form_group(page, "to")
+    assert "start date" not in form_group(page, "to")
