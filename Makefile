@@ -3,17 +3,32 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 export FLASK_APP := screening
 
-.PHONY: install run serve test lint format bench docs messages clean system-deps
+.PHONY: install lock run serve test test-fast fuzz lint format bench docs messages clean system-deps
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the versions in requirements.lock, each checked against its hash, then the project
+# itself (editable, no dependencies, built with the locked setuptools): every machine gets the
+# same packages. `make lock` refreshes the lock after a dependency change in pyproject.toml.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# requirements.lock from pyproject.toml (dependencies, the test extras and the build backend),
+# with hashes. Versions already in the lock are kept when pyproject.toml still allows them;
+# `make lock UPGRADE=1` moves everything to the newest allowed.
+PIP_TOOLS := pip-tools==7.6.2
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet '$(PIP_TOOLS)'
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --extra test --build-deps-for editable \
+	  $(if $(UPGRADE),--upgrade) -o $(LOCK) pyproject.toml
 
 run: install
 	$(BIN)/flask db upgrade
@@ -31,8 +46,23 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Everything: ruff, then the whole suite (unit, web, gunicorn servers, Chromium + axe).
 test: install lint system-deps
 	$(BIN)/python -m pytest -q
+
+# The edit loop, under a minute: unit and web tests on two processes (pytest-xdist), without the
+# browser tests and the tests that start gunicorn (markers in pyproject.toml), and with 20 examples
+# per property-based test (the "fast" Hypothesis profile in tests/conftest.py; `make test` tries
+# 60). No ruff: `make lint`.
+test-fast: install system-deps
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -q -n 2 -m "not browser and not server"
+
+# Property-based tests with a randomised search and more examples (the "fuzz" Hypothesis profile
+# in tests/conftest.py); `make test` replays the same examples every run. Keep any failing input
+# it finds as an @example in the test.
+FUZZ_TESTS := tests/test_fuzz.py tests/test_questionnaire.py
+fuzz: install system-deps
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q $(FUZZ_TESTS)
 
 # Debian packages the tests need: Chromium (browser tests), Pango and fonts (WeasyPrint),
 # poppler (PDF checks). Installed only when missing; needs root, as on CI and dev machines here.

@@ -1,89 +1,130 @@
-"""Configuration classes, read from the environment (see the README for every variable)."""
+"""Configuration, read from the environment by the app factory (see the README for every variable).
+
+Nothing is read at import: `load(name)` reads the environment each time an app is created, so a
+test or a process manager that changes a variable gets it in the next app.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Mapping
+
+NAMES = ("development", "production", "testing")
+
+# Never a committed key for the test suite: a key anyone can read would sign cookies for any
+# database the testing configuration is pointed at. One random key per process.
+_TESTING_KEY = secrets.token_hex(32)
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+class SettingError(ValueError):
+    """An environment variable whose value cannot be used."""
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
-class Config:
-    """Local use: embedded SQLite under the instance folder, a generated persisted secret key."""
-
-    ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY")
-    # None means: a SQLite file under the instance folder (set in create_app).
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # Health information: keep every request below this size (bytes).
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024))
-    WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", 3600))
-    SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    HTTPS = _bool("HTTPS")
-    SESSION_COOKIE_SECURE = HTTPS
-    REMEMBER_COOKIE_SECURE = HTTPS
-    # Patients may stop and come back: the cookie outlives a closed tab, drafts live in the DB.
-    PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 12 * 3600))
-    CLINICIAN_IDLE_MINUTES = int(os.environ.get("CLINICIAN_IDLE_MINUTES", 15))
-    CLINICIAN_ABSOLUTE_HOURS = int(os.environ.get("CLINICIAN_ABSOLUTE_HOURS", 12))
-    CLINICIAN_LOGIN_LIMIT = os.environ.get("CLINICIAN_LOGIN_LIMIT", "10/minute")
-    CLINICIAN_ACCOUNT_LOGIN_LIMIT = os.environ.get(
-        "CLINICIAN_ACCOUNT_LOGIN_LIMIT", "5/minute;20/hour"
-    )
-    # The canonical base of the FHIR Questionnaire; a clinic sets its own.
-    FHIR_CANONICAL_BASE = os.environ.get("FHIR_CANONICAL_BASE")
-    RESUME_CODE_DAYS = int(os.environ.get("RESUME_CODE_DAYS", 30))
-    DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", 30))
-    # Unset: submitted screenings are kept until the clinic deletes them.
-    SUBMITTED_RETENTION_DAYS = (
-        int(os.environ["SUBMITTED_RETENTION_DAYS"])
-        if os.environ.get("SUBMITTED_RETENTION_DAYS")
-        else None
-    )
-    PDF_PAPER_SIZE = os.environ.get("PDF_PAPER_SIZE", "A4")  # A4 or Letter
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_HEADERS_ENABLED = True
-    # Limits per client address, and per resume code whatever the address (a bearer credential).
-    RESUME_LIMIT = os.environ.get("RESUME_LIMIT", "10 per minute;60 per hour")
-    RESUME_CODE_LIMIT = os.environ.get("RESUME_CODE_LIMIT", "10 per hour")
-    # Generous: a clinic's waiting-room tablets share one address.
-    START_LIMIT = os.environ.get("START_LIMIT", "30 per minute;300 per hour")
-    # Number of proxies (load balancers) in front of the app whose X-Forwarded-For is trusted;
-    # without it every client would share the balancer's address for the rate limits.
-    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
-    BABEL_DEFAULT_LOCALE = "en"
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise SettingError(f"{name} must be a whole number, like {default}") from None
 
 
-class DevelopmentConfig(Config):
-    """Local development and `make run`."""
+def load(name: str, env: Mapping[str, str] | None = None) -> type:
+    """The configuration class of `name` ("development", "production" or "testing"), with every
+    setting read from `env` (the process environment) now."""
+    env = os.environ if env is None else env
 
+    class Config:
+        """Local use: embedded SQLite under the instance folder, a generated persisted secret key."""
 
-class ProductionConfig(Config):
-    """Production: SECRET_KEY and DATABASE_URL must come from the environment."""
+        ENV_NAME = "development"
+        SECRET_KEY = env.get("SECRET_KEY")
+        # None means: a SQLite file under the instance folder (set in create_app).
+        SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL")
+        SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        # Health information: keep every request below this size (bytes).
+        MAX_CONTENT_LENGTH = _int(env, "MAX_CONTENT_LENGTH", 64 * 1024)
+        WTF_CSRF_TIME_LIMIT = _int(env, "WTF_CSRF_TIME_LIMIT", 3600)
+        SESSION_COOKIE_HTTPONLY = True
+        SESSION_COOKIE_SAMESITE = "Lax"
+        REMEMBER_COOKIE_HTTPONLY = True
+        REMEMBER_COOKIE_SAMESITE = "Lax"
+        HTTPS = _bool(env, "HTTPS")
+        SESSION_COOKIE_SECURE = HTTPS
+        REMEMBER_COOKIE_SECURE = HTTPS
+        # Patients may stop and come back: the cookie outlives a closed tab, drafts live in the DB.
+        PERMANENT_SESSION_LIFETIME = _int(env, "SESSION_LIFETIME_SECONDS", 12 * 3600)
+        CLINICIAN_IDLE_MINUTES = _int(env, "CLINICIAN_IDLE_MINUTES", 15)
+        CLINICIAN_ABSOLUTE_HOURS = _int(env, "CLINICIAN_ABSOLUTE_HOURS", 12)
+        CLINICIAN_LOGIN_LIMIT = env.get("CLINICIAN_LOGIN_LIMIT", "10/minute")
+        CLINICIAN_ACCOUNT_LOGIN_LIMIT = env.get("CLINICIAN_ACCOUNT_LOGIN_LIMIT", "5/minute;20/hour")
+        # The canonical base of the FHIR Questionnaire; a clinic sets its own.
+        FHIR_CANONICAL_BASE = env.get("FHIR_CANONICAL_BASE")
+        RESUME_CODE_DAYS = _int(env, "RESUME_CODE_DAYS", 30)
+        # After sending, the browser that sent reads its confirmation and summary this long, then
+        # forgets it (a shared device); "Finish and close" forgets it at once.
+        SENT_SESSION_MINUTES = _int(env, "SENT_SESSION_MINUTES", 30)
+        DRAFT_RETENTION_DAYS = _int(env, "DRAFT_RETENTION_DAYS", 30)
+        # Unset: submitted screenings are kept until the clinic deletes them.
+        SUBMITTED_RETENTION_DAYS = (
+            _int(env, "SUBMITTED_RETENTION_DAYS", 0)
+            if env.get("SUBMITTED_RETENTION_DAYS")
+            else None
+        )
+        PDF_PAPER_SIZE = env.get("PDF_PAPER_SIZE", "A4")  # A4 or Letter
+        RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED", True)
+        RATELIMIT_HEADERS_ENABLED = True
+        # Shared storage (Redis) down: count in this process's memory meanwhile, with a warning in the
+        # log ("falling back to in-memory storage"), and try the storage again now and then. Any other
+        # failure of the limiter is logged, never answered with a 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        RATELIMIT_SWALLOW_ERRORS = True
+        # Limits per client address, and per resume code whatever the address (a bearer credential).
+        RESUME_LIMIT = env.get("RESUME_LIMIT", "10 per minute;60 per hour")
+        RESUME_CODE_LIMIT = env.get("RESUME_CODE_LIMIT", "10 per hour")
+        # Generous: a clinic's waiting-room tablets share one address.
+        START_LIMIT = env.get("START_LIMIT", "30 per minute;300 per hour")
+        # Number of proxies (load balancers) in front of the app whose X-Forwarded-For is trusted;
+        # without it every client would share the balancer's address for the rate limits.
+        TRUSTED_PROXY_COUNT = _int(env, "TRUSTED_PROXY_COUNT", 0)
+        # The host names this service answers to (comma-separated, e.g. "screening.clinic.example");
+        # a request for any other Host gets a 400. Unset: any host (local use).
+        TRUSTED_HOSTS = [
+            h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()
+        ] or None
+        BABEL_DEFAULT_LOCALE = "en"
 
-    ENV_NAME = "production"
+    class DevelopmentConfig(Config):
+        """Local development and `make run`."""
 
+    class ProductionConfig(Config):
+        """Production: SECRET_KEY and DATABASE_URL must come from the environment."""
 
-class TestingConfig(Config):
-    """The test suite: an isolated database per test, rate limits off unless a test turns them on."""
+        ENV_NAME = "production"
 
-    ENV_NAME = "testing"
-    TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
-    RATELIMIT_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
+    class TestingConfig(Config):
+        """The test suite: an isolated database per test, rate limits off unless a test turns them on."""
 
+        ENV_NAME = "testing"
+        TESTING = True
+        # Never a committed key: a key anyone can read would sign cookies for any database this
+        # configuration is pointed at. A new random key per process, unless SECRET_KEY is set (to share
+        # one between the workers of a server started with APP_ENV=testing).
+        SECRET_KEY = env.get("SECRET_KEY") or _TESTING_KEY
+        SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or "sqlite://"
+        RATELIMIT_ENABLED = False
+        RATELIMIT_STORAGE_URI = "memory://"
 
-CONFIGS = {
-    "development": DevelopmentConfig,
-    "production": ProductionConfig,
-    "testing": TestingConfig,
-}
+    return {
+        "development": DevelopmentConfig,
+        "production": ProductionConfig,
+        "testing": TestingConfig,
+    }[name]

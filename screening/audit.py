@@ -2,18 +2,28 @@
 
 Callers pass a screening reference, never answers. `detail` is for counts, filters and
 account emails; it is cut to the column's length.
+
+A failed sign-in names its actor with `sign_in_actor`: the email when it is an account's, and
+otherwise only a keyed hash of what was typed ("unknown:" and 16 hex digits), because people
+type passwords and other private things into the email field by mistake, and audit rows are
+kept forever.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from .extensions import db
 from .models import AuditEvent, Clinician
+
+UNKNOWN_PREFIX = "unknown:"
 
 # Every action the application records, with the words the audit page shows.
 ACTIONS: dict[str, Any] = {
@@ -46,6 +56,34 @@ def _actor(actor: Clinician | str | None) -> tuple[int | None, str | None]:
     if isinstance(actor, str):
         return None, actor[:254]
     return actor.id, actor.email
+
+
+def unknown_label(typed: str) -> str:
+    """A keyed hash naming typed text that is not an account's email: "unknown:" + 16 hex.
+
+    HMAC-SHA256 keyed with SECRET_KEY over the trimmed, lower-cased text (with a label of its
+    own, so that it never equals the rate limiter's key for the same text): the same text
+    always gives the same label, so repeated tries can be told apart, but the text cannot be
+    read back without the key.
+    """
+    secret = current_app.config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else str(secret).encode()
+    message = b"sign-in email\x00" + typed.strip().lower().encode("utf-8", "surrogatepass")
+    return UNKNOWN_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def sign_in_actor(typed: str | None) -> str | None:
+    """How the audit trail names who tried to sign in with this email (None when empty).
+
+    The account's email when it is one; otherwise `unknown_label` of what was typed, never
+    the text itself. Both ways look the account up, so they take the same time.
+    """
+    clean = (typed or "").strip().lower()[:254]
+    if not clean:
+        return None
+    # The account lookup itself (not accounts.find: accounts imports this module).
+    account = db.session.scalar(select(Clinician).where(Clinician.email == clean))
+    return account.email if account is not None else unknown_label(clean)
 
 
 def record(

@@ -3,58 +3,23 @@
 from __future__ import annotations
 
 import json
-import sys
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from flask import Flask
 
-from . import clinician_cli, questionnaire, retention
-from .criteria import DEFAULT_PROFILE, PROFILES
-from .engine import evaluate
-
-
-def fail(message: str) -> NoReturn:
-    """Print one line naming the problem on stderr and exit with status 2."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
-
-def load_answers(path: str) -> dict[str, Any]:
-    """Read and validate an answers JSON file ('-' for standard input); exit 2 on bad input."""
-    try:
-        if path == "-":
-            text = sys.stdin.read()
-        else:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-    except FileNotFoundError:
-        fail(f"{path}: no such file")
-    except IsADirectoryError:
-        fail(f"{path}: is a directory, not an answers file")
-    except (OSError, UnicodeDecodeError) as e:
-        fail(f"{path}: cannot be read ({type(e).__name__})")
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as e:
-        fail(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})")
-    except (ValueError, RecursionError) as e:  # a number of thousands of digits, deep nesting
-        fail(f"{path}: not valid answers JSON ({type(e).__name__})")
-    if not isinstance(raw, dict):
-        fail(f"{path}: the answers must be a JSON object of question keys and values")
-    try:
-        return questionnaire.validate(raw)
-    except questionnaire.AnswerError as e:
-        fail(f"{e.key}: {e.message}")
-
-
-PROFILE_OPTION = click.option(
-    "--profile",
-    type=click.Choice(sorted(PROFILES)),
-    default=DEFAULT_PROFILE,
-    show_default=True,
-    help="Which set of criteria to compare with.",
+from . import clinician_cli, pdf_cli, questionnaire, retention
+from .cli_input import (  # noqa: F401 - re-exported for older imports
+    MAX_INPUT_BYTES,
+    PROFILE_OPTION,
+    fail,
+    load_answers,
+    one_line,
+    quoted,
+    shown,
 )
+from .criteria import PROFILES
+from .engine import evaluate
 
 
 @click.command("evaluate")
@@ -123,7 +88,7 @@ def criteria_command() -> None:
 
 
 def _criteria_markdown() -> str:
-    from .criteria import CRITERIA_VERSION, FLAGS
+    from .criteria import CRITERIA_VERSION, FLAGS, PROMPTS, THRESHOLDS, describe
 
     lines = [
         "# Criteria",
@@ -153,21 +118,35 @@ def _criteria_markdown() -> str:
                 f"| {c.source.document} | {c.source.says} |"
             )
     lines += ["", "## Flags to discuss (both profiles)", ""]
-    lines += ["| id | text | source | the source says |", "| --- | --- | --- | --- |"]
+    lines += [
+        "| id | text | raised when | source | the source says |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for flag in FLAGS.values():
-        lines.append(f"| `{flag.id}` | {flag.text} | {flag.source.document} | {flag.source.says} |")
+        lines.append(
+            f"| `{flag.id}` | {flag.text_in_words()} | {describe(flag.when)} "
+            f"| {flag.source.document} | {flag.source.says} |"
+        )
+    lines += ["", "## Questions the patient may ask the specialist", ""]
+    lines += ["| id | question | suggested when |", "| --- | --- | --- |"]
+    for p in PROMPTS.values():
+        when = describe(p.when)
+        if p.only_if_fewer_than is not None:
+            when += f", while fewer than {p.only_if_fewer_than} come before it"
+        lines.append(f"| `{p.id}` | {p.text_in_words()} | {when} |")
+    lines += ["", "## Thresholds of the flags and questions", ""]
+    lines += ["| name | value |", "| --- | --- |"]
+    lines += [f"| `{name}` | {value} |" for name, value in THRESHOLDS.items()]
     return "\n".join(lines) + "\n"
 
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
-    from .pdf_cli import summary_pdf_command as summary_pdf  # it imports this module
-
     for command in (
         evaluate_command,
         questions_command,
         criteria_command,
-        summary_pdf,
+        pdf_cli.summary_pdf_command,
         *clinician_cli.COMMANDS,
         retention.purge_command,
     ):

@@ -1,4 +1,8 @@
-"""Command-line commands for clinician accounts and the audit trail."""
+"""Command-line commands for clinician accounts and the audit trail.
+
+The account commands call the same actions as the web admin pages (screening.accounts), which
+audit each change once with "cli" as the actor.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,32 @@ from typing import NoReturn
 import click
 from flask.cli import AppGroup
 
-from . import accounts, audit, cli
+from . import accounts, audit, cli_input
 from .extensions import db
 
 clinician_group = AppGroup("clinician", help="Create and disable clinician accounts.")
 
 
 def fail(message: str) -> NoReturn:
-    """Exit with status 2 and one line on stderr (see screening.cli.fail)."""
-    cli.fail(message)
+    """Exit with status 2 and one line on stderr (see screening.cli_input.fail)."""
+    cli_input.fail(message)
+
+
+def say(message: str) -> None:
+    """Print one line on stdout, with anything typed in it escaped (see screening.cli_input.one_line)."""
+    click.echo(cli_input.one_line(message))
+
+
+MAX_PASSWORD_LINE = 1024
 
 
 def _read_password(password_stdin: bool) -> str:
     if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        # One line, and never more than a passphrase could be (no endless read of /dev/zero).
+        line = sys.stdin.readline(MAX_PASSWORD_LINE + 1)
+        if len(line) > MAX_PASSWORD_LINE:
+            fail(f"the password on standard input is longer than {MAX_PASSWORD_LINE} characters")
+        return line.rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
@@ -34,23 +50,18 @@ def create_command(email: str, admin: bool, password_stdin: bool) -> None:
     """Create a clinician account (password of at least 12 characters)."""
     password = _read_password(password_stdin)
     try:
-        clinician = accounts.create(email, password, is_admin=admin)
+        clinician = accounts.create_account(email, password, is_admin=admin, actor=accounts.CLI)
     except accounts.AccountError as e:
         db.session.rollback()
         fail(str(e))
-    audit.record(
-        "account_create",
-        "cli",
-        detail=f"account={clinician.email} admin={'yes' if admin else 'no'}",
-    )
     db.session.commit()
-    click.echo(f"created {'admin ' if admin else ''}account {clinician.email}")
+    say(f"created {'admin ' if admin else ''}account {cli_input.shown(clinician.email)}")
 
 
 def _existing(email: str):
     clinician = accounts.find(email)
     if clinician is None:
-        fail(f"no account for {email.strip().lower()}")
+        fail(f"no account for {cli_input.shown(email.strip().lower())}")
     return clinician
 
 
@@ -59,10 +70,9 @@ def _existing(email: str):
 def disable_command(email: str) -> None:
     """Disable an account: it cannot sign in, and its sessions end."""
     clinician = _existing(email)
-    accounts.disable(clinician)
-    audit.record("account_disable", "cli", detail=f"account={clinician.email}")
+    accounts.disable_account(clinician, actor=accounts.CLI)
     db.session.commit()
-    click.echo(f"disabled account {clinician.email}")
+    say(f"disabled account {cli_input.shown(clinician.email)}")
 
 
 @clinician_group.command("enable")
@@ -70,10 +80,9 @@ def disable_command(email: str) -> None:
 def enable_command(email: str) -> None:
     """Enable a disabled account again."""
     clinician = _existing(email)
-    accounts.enable(clinician)
-    audit.record("account_enable", "cli", detail=f"account={clinician.email}")
+    accounts.enable_account(clinician, actor=accounts.CLI)
     db.session.commit()
-    click.echo(f"enabled account {clinician.email}")
+    say(f"enabled account {cli_input.shown(clinician.email)}")
 
 
 @clinician_group.command("set-password")
@@ -84,13 +93,12 @@ def set_password_command(email: str, password_stdin: bool) -> None:
     clinician = _existing(email)
     password = _read_password(password_stdin)
     try:
-        accounts.set_password(clinician, password)
+        accounts.change_password(clinician, password, actor=accounts.CLI)
     except accounts.AccountError as e:
         db.session.rollback()
         fail(str(e))
-    audit.record("account_password", "cli", detail=f"account={clinician.email}")
     db.session.commit()
-    click.echo(f"password changed for {clinician.email}")
+    say(f"password changed for {cli_input.shown(clinician.email)}")
 
 
 @clinician_group.command("list")
@@ -99,24 +107,29 @@ def list_command() -> None:
     for c in accounts.list_accounts():
         role = "admin" if c.is_admin else "clinician"
         state = "disabled" if c.disabled else "active"
-        click.echo(f"{c.email}\t{role}\t{state}")
+        click.echo(f"{cli_input.one_line(c.email)}\t{role}\t{state}")
 
 
 @click.command("audit")
 @click.option("--since", help="Only events on or after this day (YYYY-MM-DD, UTC).")
 def audit_command(since: str | None) -> None:
-    """Print the audit trail, oldest first, one tab-separated event a line."""
+    """Print the audit trail, oldest first, one tab-separated event a line.
+
+    Each field is printed with its tabs, line breaks and other non-printable characters escaped
+    (what a failed sign-in typed, say), so that an event is always one line of six fields.
+    """
     day = None
     if since is not None:
         try:
             day = dt.date.fromisoformat(since)
         except ValueError:
-            fail(f"--since must be a date like 2026-11-01, not {since!r}")
+            fail(f"--since must be a date like 2026-11-01, not {cli_input.quoted(since)}")
     rows = audit.events(since=day)
     for e in reversed(rows):
         click.echo(
             "\t".join(
-                [
+                cli_input.one_line(field)
+                for field in [
                     audit.as_utc(e.at).isoformat(timespec="seconds"),
                     e.actor_email or "-",
                     e.action,

@@ -7,9 +7,9 @@ the wording here and bump CRITERIA_VERSION, so that a stored evaluation says wha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from flask_babel import lazy_gettext as _l
+from .i18n import lazy_gettext as _l
 
 CRITERIA_VERSION = "2026.11-2"
 DEFAULT_PROFILE = "documents"
@@ -45,12 +45,92 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class Check:
+    """One test on an answer, or on a value worked out from answers (`bmi`, `age`).
+
+    `value` is an answer value, a tuple of them (`any_of`), or for `lt`/`gte` a number or the
+    name of a threshold in THRESHOLDS. `missing` is the result when the answer is not given.
+    """
+
+    key: str
+    op: Literal["eq", "ne", "any_of", "empty", "nonempty", "lt", "gte"]
+    value: Any = None
+    missing: bool = False
+
+
+# When a flag or a question to ask applies: any of the alternatives, each all of its tests.
+When = tuple[tuple[Check, ...], ...]
+
+
+def one(*tests: Check) -> When:
+    """A condition of one alternative: all of these tests."""
+    return (tests,)
+
+
+def either(*tests: Check) -> When:
+    """A condition of several alternatives: any one of these tests."""
+    return tuple((t,) for t in tests)
+
+
+@dataclass(frozen=True)
 class Flag:
-    """A point for the specialist to discuss, with its plain sentence and source."""
+    """A point for the specialist to discuss: when it applies, its sentence and its source."""
+
+    id: str
+    text: Any  # %(name)s placeholders are filled from THRESHOLDS: no number is written twice
+    source: Source
+    when: When
+
+    def text_in_words(self) -> str:
+        """The sentence with its thresholds filled in."""
+        return _fill(self.text)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question the patient may want to ask the specialist, and when it is suggested."""
 
     id: str
     text: Any
-    source: Source
+    when: When = ()  # empty: always
+    # Suggested only while fewer than this many come before it (keep the list short to read).
+    only_if_fewer_than: int | None = None
+
+    def text_in_words(self) -> str:
+        """The question with its thresholds filled in."""
+        return _fill(self.text)
+
+
+_OPS = {"eq": "=", "ne": "≠", "lt": "<", "gte": "≥"}
+
+
+def describe(when: When) -> str:
+    """A rule's condition for the criteria document, like `pain_side` = `both`."""
+
+    def one_test(t: Check) -> str:
+        if t.op == "any_of":
+            text = f"`{t.key}` includes any of {', '.join(f'`{v}`' for v in t.value)}"
+        elif t.op in ("empty", "nonempty"):
+            text = f"`{t.key}` {'has nothing selected' if t.op == 'empty' else 'has any value selected'}"
+        elif isinstance(t.value, str) and t.op in ("lt", "gte"):
+            text = f"`{t.key}` {_OPS[t.op]} {THRESHOLDS[t.value]} (`{t.value}`)"
+        else:
+            text = f"`{t.key}` {_OPS[t.op]} `{t.value}`"
+        return text + (" or not answered" if t.missing else "")
+
+    if not when:
+        return "always"
+    return " or ".join(
+        "(" + " and ".join(one_test(t) for t in tests) + ")"
+        if len(tests) > 1
+        else one_test(tests[0])
+        for tests in when
+    )
+
+
+def _fill(text: Any) -> str:
+    words = str(text)
+    return words % THRESHOLDS if "%(" in words else words
 
 
 @dataclass(frozen=True)
@@ -64,10 +144,8 @@ class Profile:
 
 
 SEED_000 = "000_f0eec268d15cfd81.txt"
-SEED_001 = "001_b77feec0c2362017.txt"
 SEED_002 = "002_ca83e156e08205ed.txt"
 SEED_003 = "003_8fcf4106468b0df7.txt"
-SEED_004 = "004_c6392cbe10faec04.txt"
 
 NASS = "NASS 2015"  # coverage recommendations of the North American Spine Society
 EVICORE = "eviCore CMM-611"
@@ -291,6 +369,22 @@ PROFILES: dict[str, Profile] = {
     ),
 }
 
+# Thresholds of the flags and the questions to ask, named once; wording refers to them by name.
+THRESHOLDS: dict[str, int] = {
+    # Risk factors the seed document names without numbers ("age, obesity, smoking"): obesity as
+    # the usual BMI cut-off of 30, age as 65, the usual start of older age in surgical risk.
+    "risk_bmi": 30,
+    "risk_age": 65,
+    # Fewer numbing injections than the published policies ask for (two).
+    "injections_asked_for": 2,
+    # Less treatment without surgery than the published policies ask for (six months).
+    "conservative_care_months": 6,
+    # Questions to ask: the last one is suggested only while the list is shorter than this.
+    "questions_to_ask": 6,
+}
+
+OTHER_CONDITIONS_FLAGGED = ("disc_problem", "spinal_stenosis", "nerve_compression", "hip_arthritis")
+
 FLAGS: dict[str, Flag] = {
     f.id: f
     for f in (
@@ -300,6 +394,7 @@ FLAGS: dict[str, Flag] = {
                 "Pain on both sides: if both joints are involved, usually one side is treated first."
             ),
             Source(SEED_003, "If both joints are involved, doctors usually treat one side first."),
+            one(Check("pain_side", "eq", "both")),
         ),
         Flag(
             "other_conditions",
@@ -312,17 +407,23 @@ FLAGS: dict[str, Flag] = {
                 "If pain is caused by other conditions in the spine, such as disc problems or "
                 "nerve compression, the procedure may not resolve those symptoms.",
             ),
+            one(Check("other_conditions", "any_of", OTHER_CONDITIONS_FLAGGED)),
         ),
         Flag(
             "risk_factors",
             _l(
                 "Things that can raise the risks of spine surgery were mentioned (nicotine, a BMI "
-                "of 30 or more, or age 65 or more)."
+                "of %(risk_bmi)s or more, or age %(risk_age)s or more)."
             ),
             Source(
                 SEED_000,
                 "As with any spine surgery, risks increase with factors like age, obesity, "
                 "smoking, and certain pre-existing conditions.",
+            ),
+            either(
+                Check("nicotine_use", "eq", "yes"),
+                Check("bmi", "gte", "risk_bmi"),
+                Check("age", "gte", "risk_age"),
             ),
         ),
         Flag(
@@ -333,12 +434,94 @@ FLAGS: dict[str, Flag] = {
                 "Adjacent levels may experience more stress over time which could lead to new "
                 "problems.",
             ),
+            one(Check("previous_lumbar_fusion", "eq", "yes")),
         ),
     )
 }
 
-RISK_FACTOR_LIMITS = {"bmi": 30, "age": 65}
-OTHER_CONDITIONS_FLAGGED = ("disc_problem", "spinal_stenosis", "nerve_compression", "hip_arthritis")
+# Questions the patient may want to ask the specialist, in the order they are listed.
+PROMPTS: dict[str, Prompt] = {
+    p.id: p
+    for p in (
+        Prompt(
+            "injection_needed",
+            _l(
+                "Do I need a numbing (diagnostic) injection to find out whether the SI joint "
+                "is the source of my pain?"
+            ),
+            one(Check("diagnostic_injection", "ne", "yes", missing=True)),
+        ),
+        Prompt(
+            "injection_again",
+            _l("Would another numbing injection, guided by a scan, be useful?"),
+            (
+                (
+                    Check("diagnostic_injection", "eq", "yes"),
+                    Check("diagnostic_injection_count", "lt", "injections_asked_for", missing=True),
+                ),
+                (
+                    Check("diagnostic_injection", "eq", "yes"),
+                    Check("diagnostic_injection_guided", "ne", "yes", missing=True),
+                ),
+            ),
+        ),
+        Prompt(
+            "exam",
+            _l("Should my SI joint be examined with tests that press on or move the pelvis?"),
+            one(Check("exam_done", "ne", "yes", missing=True)),
+        ),
+        Prompt(
+            "imaging",
+            _l("Do I need an X-ray, CT or MRI scan of my lower back or pelvis?"),
+            one(Check("imaging", "empty", missing=True)),
+        ),
+        Prompt(
+            "physical_therapy",
+            _l("Should I try physical therapy before other options?"),
+            one(Check("physical_therapy_tried", "ne", "yes", missing=True)),
+        ),
+        Prompt(
+            "conservative_care",
+            _l("How long should I keep trying treatments without surgery?"),
+            one(Check("conservative_care_months", "lt", "conservative_care_months")),
+        ),
+        Prompt(
+            "both_sides",
+            _l("My pain is on both sides: would one side be treated first?"),
+            one(Check("pain_side", "eq", "both")),
+        ),
+        Prompt(
+            # The conditions themselves are listed with the answers; the question stays short.
+            "other_conditions",
+            _l(
+                "Could my other health conditions explain some of the pain, and how do they "
+                "change my options?"
+            ),
+            one(Check("other_conditions", "nonempty")),
+        ),
+        Prompt(
+            "previous_lumbar_fusion",
+            _l("How does my earlier lower back fusion affect the options?"),
+            one(Check("previous_lumbar_fusion", "eq", "yes")),
+        ),
+        Prompt(
+            "nicotine",
+            _l("Should I stop using nicotine before any treatment, and what help is there?"),
+            one(Check("nicotine_use", "eq", "yes")),
+        ),
+        Prompt(
+            "risks",
+            _l("How do my age, weight or health change the risks of surgery?"),
+            either(Check("bmi", "gte", "risk_bmi"), Check("age", "gte", "risk_age")),
+        ),
+        Prompt("options", _l("What are all my options, including not having surgery?")),
+        Prompt(
+            "recovery",
+            _l("If I had SI joint fusion, what would recovery and going back to work look like?"),
+            only_if_fewer_than=THRESHOLDS["questions_to_ask"],
+        ),
+    )
+}
 
 # --- words shown with an evaluation (one place, for the web pages, the PDF and exports) -------
 

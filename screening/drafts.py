@@ -9,10 +9,11 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import InvalidRequestError
 
 from . import questionnaire
 from .criteria import DEFAULT_PROFILE, PROFILES
@@ -27,6 +28,14 @@ REFERENCE_PREFIX = "SIJ"
 
 class AlreadySubmitted(Exception):
     """The screening is locked: its answers cannot change any more."""
+
+
+class DraftGone(Exception):
+    """The draft was deleted (by the patient, or by retention) while this request ran."""
+
+
+# How often a write is tried again when another request changed the draft in between (two tabs).
+_ATTEMPTS = 5
 
 
 def _random_group(n: int = 4) -> str:
@@ -49,22 +58,61 @@ def by_token(token: str | None) -> Screening | None:
 
 
 def save_step(screening: Screening, step_key: str, values: Mapping[str, Any]) -> Screening:
-    """Store a step's valid answers; answers whose condition no longer holds are deleted."""
-    if screening.is_submitted:
-        raise AlreadySubmitted(screening.reference)
+    """Store a step's valid answers; answers whose condition no longer holds are deleted.
+
+    The write is a conditional UPDATE on the draft's status and revision: it never lands on a
+    sent screening (AlreadySubmitted), nor on a deleted one (DraftGone), and a change made by
+    another tab in between is read again and kept, not overwritten.
+    """
     step = questionnaire.STEP_BY_KEY[step_key]
-    answers = dict(screening.answers or {})
-    for q in step.questions:
-        value = values.get(q.key)
-        if value is None or value == []:
-            answers.pop(q.key, None)
-        else:
-            answers[q.key] = value
-    # Assign a new dict so SQLAlchemy sees the change to the JSON column.
-    screening.answers = questionnaire.prune(answers)
-    screening.updated_at = utcnow()
-    db.session.flush()
-    return screening
+
+    def change(answers: dict[str, Any]) -> dict[str, Any]:
+        for q in step.questions:
+            value = values.get(q.key)
+            if value is None or value == []:
+                answers.pop(q.key, None)
+            else:
+                answers[q.key] = value
+        return {"answers": questionnaire.prune(answers)}
+
+    return _write_draft(screening, change)
+
+
+def _write_draft(
+    screening: Screening, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> Screening:
+    """Apply `change` (answers -> column values) to the draft as one conditional UPDATE.
+
+    `change` gets a copy of the answers as last read and returns the columns to set. When the
+    row moved on since it was read, it is read again and `change` applied again.
+    """
+    for _attempt in range(_ATTEMPTS):
+        seen = screening.revision
+        if screening.is_submitted:
+            raise AlreadySubmitted(screening.reference)
+        columns = change(dict(screening.answers or {}))
+        result = db.session.execute(
+            update(Screening)
+            .where(
+                Screening.id == screening.id,
+                Screening.status == "draft",
+                Screening.revision == seen,
+            )
+            .values({"updated_at": utcnow(), **columns, "revision": seen + 1})
+            .execution_options(synchronize_session=False)
+        )
+        _reload(screening)
+        if result.rowcount == 1:
+            return screening
+    raise AlreadySubmitted(screening.reference)  # pragma: no cover - five writers at once
+
+
+def _reload(screening: Screening) -> None:
+    """Read the row again; DraftGone when it no longer exists."""
+    try:
+        db.session.refresh(screening)
+    except InvalidRequestError:
+        raise DraftGone() from None
 
 
 def normalise_code(code: str) -> str:
@@ -84,12 +132,14 @@ def hash_code(code: str, secret_key: str) -> str:
 
 def issue_resume_code(screening: Screening, secret_key: str, days: int = 30) -> str:
     """Give the draft a new resume code (the old one stops working); return it once."""
-    if screening.is_submitted:
-        raise AlreadySubmitted(screening.reference)
     code = format_code(_random_group(12))
-    screening.resume_code_hash = hash_code(code, secret_key)
-    screening.resume_expires_at = utcnow() + dt.timedelta(days=days)
-    db.session.flush()
+    _write_draft(
+        screening,
+        lambda _answers: {
+            "resume_code_hash": hash_code(code, secret_key),
+            "resume_expires_at": utcnow() + dt.timedelta(days=days),
+        },
+    )
     return code
 
 
@@ -118,53 +168,56 @@ def new_reference() -> str:
 
 
 def submit(screening: Screening, today: dt.date | None = None) -> Screening:
-    """Lock the answers, store the default evaluation and give a reference. Only once.
+    """Lock the answers, store the evaluations and give a reference. Only once.
 
-    Raises AlreadySubmitted when another request locked it first (a double click).
+    The answers evaluated are exactly the answers locked: like every write to a draft, the
+    UPDATE is conditional on the revision that was read. Raises AlreadySubmitted when another
+    request locked it first (a double click), DraftGone when it was deleted meanwhile,
+    AnswerError when the answers are incomplete.
     """
-    answers = questionnaire.validate(screening.answers or {}, today)
     on = today or dt.date.today()
-    evaluation = evaluate(answers, DEFAULT_PROFILE, on=on).as_dict()
-    others = {p: evaluate(answers, p, on=on).as_dict() for p in PROFILES if p != DEFAULT_PROFILE}
+
+    def lock(stored: dict[str, Any]) -> dict[str, Any]:
+        answers = questionnaire.validate(stored, today)
+        evaluation = evaluate(answers, DEFAULT_PROFILE, on=on).as_dict()
+        appointment = answers.get("appointment_date")
+        return {
+            "status": "submitted",
+            "answers": answers,
+            "reference": _unused_reference(),
+            "submitted_at": utcnow(),
+            "evaluation": evaluation,
+            "other_evaluations": {
+                p: evaluate(answers, p, on=on).as_dict() for p in PROFILES if p != DEFAULT_PROFILE
+            },
+            "criteria_version": evaluation["criteria_version"],
+            "overall": evaluation["overall"],
+            "has_red_flags": bool(red_flags(answers)),
+            "patient_name": answers.get("name"),
+            "appointment_date": dt.date.fromisoformat(appointment) if appointment else None,
+            "resume_code_hash": None,
+            "resume_expires_at": None,
+        }
+
+    return _write_draft(screening, lock)
+
+
+def _unused_reference() -> str:
     for _attempt in range(5):
         reference = new_reference()
-        if db.session.scalar(select(Screening.id).where(Screening.reference == reference)):
-            continue
-        break
-    now = utcnow()
-    appointment = answers.get("appointment_date")
-    # A conditional UPDATE: of two concurrent submits, exactly one changes the row.
-    result = db.session.execute(
-        update(Screening)
-        .where(Screening.id == screening.id, Screening.status == "draft")
-        .values(
-            status="submitted",
-            answers=answers,
-            reference=reference,
-            submitted_at=now,
-            evaluation=evaluation,
-            other_evaluations=others,
-            criteria_version=evaluation["criteria_version"],
-            overall=evaluation["overall"],
-            has_red_flags=bool(red_flags(answers)),
-            patient_name=answers.get("name"),
-            appointment_date=dt.date.fromisoformat(appointment) if appointment else None,
-            resume_code_hash=None,
-            resume_expires_at=None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.refresh(screening)
-        raise AlreadySubmitted(screening.reference)
-    db.session.refresh(screening)
-    return screening
+        if not db.session.scalar(select(Screening.id).where(Screening.reference == reference)):
+            return reference
+    return reference  # the unique index refuses a sixth clash; 25^8 makes it unheard of
 
 
 def delete_draft(screening: Screening) -> None:
-    """Delete a draft and its answers for good."""
-    if screening.is_submitted:
+    """Delete a draft and its answers for good; never a screening that was sent meanwhile."""
+    result = db.session.execute(
+        delete(Screening)
+        .where(Screening.id == screening.id, Screening.status == "draft")
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        _reload(screening)  # DraftGone if someone else deleted it
         raise AlreadySubmitted(screening.reference)
-    db.session.delete(screening)
-    db.session.flush()
+    db.session.expunge(screening)

@@ -11,19 +11,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from .criteria import (
     CRITERIA_VERSION,
     DEFAULT_PROFILE,
     FLAGS,
-    OTHER_CONDITIONS_FLAGGED,
     PROFILES,
-    RISK_FACTOR_LIMITS,
+    PROMPTS,
+    THRESHOLDS,
+    Check,
     Criterion,
+    When,
 )
-from .questionnaire import BY_KEY, TREATMENT_KEYS, TREATMENTS
+from .i18n import gettext as _
+from .i18n import ngettext
+from .questionnaire import BY_KEY, TREATMENT_KEYS, TREATMENTS, age, bmi
 
 Status = Literal["met", "not_met", "unknown"]
 Overall = Literal["urgent", "consistent", "not_consistent", "incomplete"]
@@ -278,39 +279,77 @@ RULES: dict[str, Rule] = {
 # --- derived values and flags ----------------------------------------------------------------
 
 
-def bmi(answers: Mapping[str, Any]) -> float | None:
-    """Body mass index from height and weight, when both were given."""
-    h, w = answers.get("height_cm"), answers.get("weight_kg")
-    if not h or not w:
-        return None
-    return round(w / (h / 100) ** 2, 1)
+DERIVED_VALUES: dict[str, Callable[[Mapping[str, Any], dt.date], Any]] = {
+    "bmi": lambda a, on: bmi(a),
+    "age": age,
+}
 
 
-def age(answers: Mapping[str, Any], on: dt.date) -> int | None:
-    """Age in whole years on a given day, when the date of birth was given."""
-    dob = answers.get("date_of_birth")
-    if not dob:
-        return None
-    born = dt.date.fromisoformat(dob)
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+def _values(answers: Mapping[str, Any], on: dt.date) -> dict[str, Any]:
+    """The answers, with the values worked out from them that rules may test."""
+    return {**answers, **{k: f(answers, on) for k, f in DERIVED_VALUES.items()}}
 
 
-def _flags(a: Mapping[str, Any], on: dt.date) -> list[str]:
-    found = []
-    if a.get("pain_side") == "both":
-        found.append("both_sides")
-    if any(c in (a.get("other_conditions") or []) for c in OTHER_CONDITIONS_FLAGGED):
-        found.append("other_conditions")
-    b, years = bmi(a), age(a, on)
-    if (
-        a.get("nicotine_use") == "yes"
-        or (b is not None and b >= RISK_FACTOR_LIMITS["bmi"])
-        or (years is not None and years >= RISK_FACTOR_LIMITS["age"])
-    ):
-        found.append("risk_factors")
-    if a.get("previous_lumbar_fusion") == "yes":
-        found.append("previous_lumbar_fusion")
-    return found
+def _limit(value: Any) -> Any:
+    return THRESHOLDS[value] if isinstance(value, str) else value
+
+
+def holds(test: Check, values: Mapping[str, Any]) -> bool:
+    """Whether one test holds for the answers (and derived values)."""
+    value = values.get(test.key)
+    if value is None or (test.op not in ("empty", "nonempty") and value == []):
+        return test.missing
+    if test.op == "eq":
+        return value == test.value
+    if test.op == "ne":
+        return value != test.value
+    if test.op == "any_of":
+        return any(v in test.value for v in (value if isinstance(value, list) else [value]))
+    if test.op == "empty":
+        return value == []
+    if test.op == "nonempty":
+        return value != []
+    if test.op == "lt":
+        return value < _limit(test.value)
+    return value >= _limit(test.value)  # gte
+
+
+def applies(when: When, values: Mapping[str, Any]) -> bool:
+    """Whether a rule's condition holds: any alternative whose tests all hold (none: always)."""
+    return not when or any(all(holds(t, values) for t in tests) for tests in when)
+
+
+def flags(answers: Mapping[str, Any], on: dt.date) -> list[str]:
+    """The ids of the flags to discuss that the answers raise, in their listed order."""
+    values = _values(answers, on)
+    return [f.id for f in FLAGS.values() if applies(f.when, values)]
+
+
+def prompts(answers: Mapping[str, Any], on: dt.date) -> list[str]:
+    """The ids of the questions the patient may want to ask, in their listed order."""
+    values = _values(answers, on)
+    chosen: list[str] = []
+    for p in PROMPTS.values():
+        if p.only_if_fewer_than is not None and len(chosen) >= p.only_if_fewer_than:
+            continue
+        if applies(p.when, values):
+            chosen.append(p.id)
+    return chosen
+
+
+def _check_rules() -> None:
+    """Every rule names a question or derived value, and every threshold it names exists."""
+    keys = set(BY_KEY) | set(DERIVED_VALUES)
+    for rule in (*FLAGS.values(), *PROMPTS.values()):
+        for tests in rule.when:
+            for t in tests:
+                if t.key not in keys:
+                    raise KeyError(f"{rule.id}: {t.key!r} is neither a question nor derived")
+                if t.op in ("lt", "gte") and isinstance(t.value, str) and t.value not in THRESHOLDS:
+                    raise KeyError(f"{rule.id}: no threshold named {t.value!r}")
+
+
+_check_rules()
 
 
 def red_flags(answers: Mapping[str, Any]) -> list[str]:
@@ -349,8 +388,8 @@ def evaluate(
         overall = "not_consistent"
     else:
         overall = "incomplete"
-    flags = tuple(
-        {"id": f, "text": str(FLAGS[f].text), "source": FLAGS[f].source.as_dict()}
-        for f in _flags(answers, on or dt.date.today())
+    raised = tuple(
+        {"id": f, "text": FLAGS[f].text_in_words(), "source": FLAGS[f].source.as_dict()}
+        for f in flags(answers, on or dt.date.today())
     )
-    return Evaluation(profile, CRITERIA_VERSION, overall, results, flags, tuple(urgent))
+    return Evaluation(profile, CRITERIA_VERSION, overall, results, raised, tuple(urgent))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 MESSAGES = {
     400: (
@@ -44,11 +46,21 @@ def render_error(code: int):
     return render_template("error.html", title=title(), body=body(), code=code), code
 
 
+def _frames(e: BaseException) -> str:
+    """The traceback of `e` without its message: where it happened, in the code's own words."""
+    frames = traceback.format_list(traceback.extract_tb(e.__traceback__))
+    return "Traceback (most recent call last):\n" + "".join(frames).rstrip()
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
+        if isinstance(e, SecurityError):
+            # A Host the clinic did not configure: no page of ours is built for it (its links
+            # would name that host), just a plain refusal.
+            return "Bad Request", 400, {"Content-Type": "text/plain; charset=utf-8"}
         code = e.code or 500
         response = render_error(code if code in MESSAGES else 500 if code >= 500 else 400)
         if code == 405 and getattr(e, "valid_methods", None):
@@ -57,8 +69,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):
-        # Log the type and place only: the exception text could contain answers.
-        app.logger.error("Unhandled %s", type(e).__name__, exc_info=False)
+        # The traceback's frames (file, line, code) and the type, never the exception's text
+        # nor the request: either could contain answers.
+        app.logger.error("Unhandled %s\n%s", type(e).__name__, _frames(e))
         # A failed statement leaves the transaction unusable: the error page must not need it.
         from .extensions import db
 

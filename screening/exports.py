@@ -1,7 +1,8 @@
 """Exports of submitted screenings: CSV for spreadsheets and HL7 FHIR R4 resources.
 
 Both derive from the one questionnaire definition: CSV columns are the data dictionary keys, and
-the FHIR Questionnaire's linkIds are the same keys.
+the FHIR Questionnaire's linkIds are the same keys. `export_csv` and `export_fhir` are what a
+clinician downloads: the file of a date range, audited (plain data in; only flushes).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
@@ -20,7 +22,10 @@ from . import questionnaire
 from .criteria import DEFAULT_PROFILE, PROFILES
 from .extensions import db
 from .models import Screening
-from .questionnaire import QUESTIONS, SECTIONS, Question, When
+from .questionnaire import Group, Question, When
+
+if TYPE_CHECKING:
+    from .accounts import Actor
 
 # --- selection -------------------------------------------------------------------------------
 
@@ -56,7 +61,7 @@ def criterion_columns(profile: str = DEFAULT_PROFILE) -> list[str]:
 
 def csv_columns() -> list[str]:
     """The header row: screening facts, each criterion's status, then every question key."""
-    return [*META_COLUMNS, *criterion_columns(), *(q.key for q in QUESTIONS)]
+    return [*META_COLUMNS, *criterion_columns(), *(q.key for q in questionnaire.QUESTIONS)]
 
 
 def safe_cell(text: str) -> str:
@@ -99,7 +104,7 @@ def csv_row(screening: Screening) -> dict[str, str]:
     for column in criterion_columns():
         row[column] = _cell(statuses.get(column.removeprefix("criterion_")))
     answers = screening.answers or {}
-    for q in QUESTIONS:
+    for q in questionnaire.QUESTIONS:
         row[q.key] = _cell(answers.get(q.key))
     return row
 
@@ -117,7 +122,7 @@ def to_csv(screenings: Iterable[Screening]) -> str:
 def answers_from_row(row: Mapping[str, str]) -> dict[str, Any]:
     """Read the answers back from a CSV row, typed as the definition says."""
     answers: dict[str, Any] = {}
-    for q in QUESTIONS:
+    for q in questionnaire.QUESTIONS:
         text = unsafe_cell(row.get(q.key) or "")
         if text == "":
             continue
@@ -234,10 +239,22 @@ def fhir_questionnaire() -> dict[str, Any]:
                 "linkId": _group_id(section.key),
                 "text": str(section.title),
                 "type": "group",
-                "item": [questionnaire_item(q) for q in QUESTIONS if q.section == section.key],
+                "item": [_definition_item(item) for step in section.steps for item in step.items],
             }
-            for section in SECTIONS
+            for section in questionnaire.TREE
         ],
+    }
+
+
+def _definition_item(item: Question | Group) -> dict[str, Any]:
+    """A question, or a group of questions (a treatment's) as a FHIR group item."""
+    if isinstance(item, Question):
+        return questionnaire_item(item)
+    return {
+        "linkId": item.key,
+        "text": str(item.label),
+        "type": "group",
+        "item": [questionnaire_item(q) for q in item.questions],
     }
 
 
@@ -259,11 +276,12 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
         raise ValueError("only submitted screenings are exported")
     answers = screening.answers or {}
     groups = []
-    for section in SECTIONS:
+    for section in questionnaire.TREE:
         items = [
-            {"linkId": q.key, "text": str(q.text), "answer": _answers(q, answers[q.key])}
-            for q in QUESTIONS
-            if q.section == section.key and answers.get(q.key) not in (None, [], "")
+            i
+            for step in section.steps
+            for item in step.items
+            if (i := _response_item(item, answers)) is not None
         ]
         if items:
             groups.append(
@@ -281,6 +299,20 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
         "authored": _utc(screening.submitted_at).isoformat(timespec="seconds"),
         "item": groups,
     }
+
+
+def _response_item(item: Question | Group, answers: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The answered question, or the group with its answered questions; None when empty."""
+    if isinstance(item, Question):
+        if answers.get(item.key) in (None, [], ""):
+            return None
+        return {
+            "linkId": item.key,
+            "text": str(item.text),
+            "answer": _answers(item, answers[item.key]),
+        }
+    inner = [i for q in item.questions if (i := _response_item(q, answers)) is not None]
+    return {"linkId": item.key, "text": str(item.label), "item": inner} if inner else None
 
 
 def fhir_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
@@ -305,3 +337,54 @@ def fhir_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
 def json_text(resource: Mapping[str, Any]) -> str:
     """A resource as pretty JSON text."""
     return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to send: its text, media type and name."""
+
+    body: str
+    mimetype: str
+    filename: str
+
+
+def _audited_selection(
+    action: str, start: dt.date | None, end: dt.date | None, actor: Actor
+) -> list[Screening]:
+    """The screenings of [start, end], their export audited as `action`.
+
+    One row for the export, with the count and the references, and one row per screening, so
+    that a screening's trail shows every export of it (the first row's list is cut when the
+    export is large).
+    """
+    screenings = submitted_between(start, end)
+    span = f"from={start or 'any'} to={end or 'any'}"
+    refs = ",".join(s.reference or "" for s in screenings)
+    actor.record(action, detail=f"{span} count={len(screenings)} references={refs}")
+    for s in screenings:
+        actor.record(action, reference=s.reference, detail=f"{span} (one of {len(screenings)})")
+    return screenings
+
+
+def _filename(start: dt.date | None, end: dt.date | None, suffix: str) -> str:
+    return f"si-joint-screenings_{start or 'start'}_{end or dt.date.today()}{suffix}"
+
+
+def export_csv(start: dt.date | None, end: dt.date | None, *, actor: Actor) -> Download:
+    """CSV of the submitted screenings of [start, end] (either may be open), audited as
+    "export_csv"."""
+    screenings = _audited_selection("export_csv", start, end, actor)
+    # A byte order mark, so that spreadsheets read accented names as UTF-8.
+    body = "\ufeff" + to_csv(screenings)
+    return Download(body, "text/csv", _filename(start, end, ".csv"))
+
+
+def export_fhir(start: dt.date | None, end: dt.date | None, *, actor: Actor) -> Download:
+    """A FHIR R4 Bundle (the Questionnaire and a QuestionnaireResponse per screening) of the
+    submitted screenings of [start, end], audited as "export_fhir"."""
+    screenings = _audited_selection("export_fhir", start, end, actor)
+    body = json_text(fhir_bundle(screenings))
+    return Download(body, "application/fhir+json", _filename(start, end, ".fhir.json"))

@@ -79,6 +79,17 @@ class StepForm(Form):
                 current[q.key] = value
         return values if ok else None
 
+    def check_stored(self, answers: Mapping[str, Any]) -> None:
+        """Put an error beside each stored answer that breaks today's rules (an older rule)."""
+        for q in self.step.questions:
+            value = answers.get(q.key)
+            if value is None or not q.is_asked(answers):
+                continue
+            try:
+                q.check(value)
+            except AnswerError as e:
+                self[q.key].errors = [e.message]
+
     @property
     def error_list(self) -> list[tuple[str, str]]:
         """(field id, message) for the error summary, in the order of the page."""
@@ -93,16 +104,17 @@ def form_class(step: Step) -> type[StepForm]:
     return type(f"StepForm_{step.key}", (StepForm,), attrs)
 
 
-_CLASSES: dict[str, type[StepForm]] = {}
+# One generated class per page and set of questions (the tree is fixed once imported).
+_CLASSES: dict[tuple[str, tuple[str, ...]], type[StepForm]] = {}
 
 
 def step_form(
     step: Step, formdata: Any = None, answers: Mapping[str, Any] | None = None
 ) -> StepForm:
     """The form of a step, filled from a post or else from the stored answers."""
-    cls = _CLASSES.get(step.key)
+    cls = _CLASSES.get((step.key, step.keys))
     if cls is None:
-        cls = _CLASSES[step.key] = form_class(step)
+        cls = _CLASSES[step.key, step.keys] = form_class(step)
     data = {q.key: (answers or {}).get(q.key) for q in step.questions}
     if formdata is not None:
         return cls(formdata=formdata)

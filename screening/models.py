@@ -44,6 +44,9 @@ class Screening(db.Model):
     )
     resume_code_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
     resume_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Counts the writes to a draft. Every write is a conditional UPDATE on (status, revision),
+    # so a write never lands on a sent screening nor on answers it did not read.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Set once, on submit.
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)

@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -38,14 +37,25 @@ from .engine import red_flags
 from .extensions import db, limiter
 from .forms import layout, step_form
 from .models import Screening, utcnow
+from .presenter import present
 
 bp = Blueprint("patient", __name__)
 
 SESSION_KEY = "screening_token"
-CODE_KEY = "resume_code"  # the code just issued, shown on the "saved" page until used
-STEPS = questionnaire.STEPS
-RED_FLAGS_QUESTION = questionnaire.BY_KEY["red_flags"]
-SAFETY_STEP = next(s for s in STEPS if RED_FLAGS_QUESTION in s.questions)
+# The token of the screening this browser sent. Only that browser reads the confirmation and the
+# summary, and only for SENT_SESSION_MINUTES after sending (counted from the stored time, so requests do
+# not extend it): a shared device or an earlier resume code shows nothing after that.
+SENT_KEY = "sent_token"
+_CACHE_KEY = "screening.patient"  # the request's own lookup of its screening
+RED_FLAGS = "red_flags"  # the safety question: its answers lead to the urgent advice at once
+
+
+def _steps() -> tuple[questionnaire.Step, ...]:
+    return questionnaire.STEPS
+
+
+def _safety_step() -> questionnaire.Step:
+    return questionnaire.step_of(RED_FLAGS)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -58,18 +68,52 @@ def _red_flag_words() -> dict[str, Any]:
 
 
 def _current() -> Screening | None:
+    """The draft bound to this browser, or the screening it sent while still readable."""
     # Asked more than once a request (the rate limit's exemption, then the view): look up once.
+    # Kept on the request itself: an app context (and its `g`) may outlive one request.
     token = session.get(SESSION_KEY)
-    cached = g.get("patient_screening")
+    cached = request.environ.get(_CACHE_KEY)
     if cached is None or cached[0] != token:
-        g.patient_screening = (token, drafts.by_token(token))
-    return g.patient_screening[1]
+        screening = drafts.by_token(token)
+        if screening is not None and screening.is_submitted and not _sent_here(screening):
+            # Sent from another device (this browser had resumed it earlier), or sent here
+            # too long ago: this browser sees nothing of it any more.
+            _forget()
+            token = None
+            screening = None
+        cached = request.environ[_CACHE_KEY] = (token, screening)
+    return cached[1]
+
+
+def _sent_here(screening: Screening) -> bool:
+    if session.get(SENT_KEY) != screening.token or screening.submitted_at is None:
+        return False
+    sent = screening.submitted_at
+    if sent.tzinfo is None:  # SQLite returns naive datetimes
+        sent = sent.replace(tzinfo=dt.UTC)
+    minutes = current_app.config["SENT_SESSION_MINUTES"]
+    return utcnow() < sent + dt.timedelta(minutes=minutes)
 
 
 def _bind(screening: Screening) -> None:
     session.permanent = True
     session[SESSION_KEY] = screening.token
-    session.pop(CODE_KEY, None)
+    session.pop(SENT_KEY, None)
+
+
+def _forget() -> None:
+    """Unbind this browser from any screening."""
+    session.pop(SESSION_KEY, None)
+    session.pop(SENT_KEY, None)
+    request.environ.pop(_CACHE_KEY, None)
+
+
+def own_sent_screening() -> Screening:
+    """The screening this browser sent, while it may still read it, or 404."""
+    screening = _current()
+    if screening is None or not screening.is_submitted:
+        abort(404)
+    return screening
 
 
 def _returning() -> bool:
@@ -86,17 +130,17 @@ def _step_url(step: questionnaire.Step, returning: bool = False, anchor: str | N
 
 
 def _index(step: questionnaire.Step) -> int:
-    return STEPS.index(step)
+    return _steps().index(step)
 
 
 def _next_url(step: questionnaire.Step, screening: Screening) -> str:
-    if step is SAFETY_STEP and red_flags(screening.answers or {}):
+    if step.key == _safety_step().key and red_flags(screening.answers or {}):
         return url_for("patient.urgent", **({"return": "check"} if _returning() else {}))
     if _returning():
         return url_for("patient.check")
     i = _index(step)
-    if i + 1 < len(STEPS):
-        return _step_url(STEPS[i + 1])
+    if i + 1 < len(_steps()):
+        return _step_url(_steps()[i + 1])
     return url_for("patient.check")
 
 
@@ -104,7 +148,7 @@ def _back_url(step: questionnaire.Step) -> str:
     if _returning():
         return url_for("patient.check")
     i = _index(step)
-    return _step_url(STEPS[i - 1]) if i > 0 else url_for("patient.start")
+    return _step_url(_steps()[i - 1]) if i > 0 else url_for("patient.start")
 
 
 def _continue_url(screening: Screening) -> str:
@@ -113,7 +157,7 @@ def _continue_url(screening: Screening) -> str:
 
 
 def _red_flags_in_words(answers: dict[str, Any]) -> list[str]:
-    return [RED_FLAGS_QUESTION.label_of(v) for v in red_flags(answers)]
+    return [questionnaire.BY_KEY[RED_FLAGS].label_of(v) for v in red_flags(answers)]
 
 
 def _no_draft() -> Response:
@@ -151,15 +195,13 @@ def begin():
     screening = drafts.create_draft()
     db.session.commit()
     _bind(screening)
-    return redirect(_step_url(STEPS[0]))
+    return redirect(_step_url(_steps()[0]))
 
 
 # --- steps --------------------------------------------------------------------------------
 
 
-def _render_step(
-    step, form, answers, *, notice: str | None = None, status: int = 200, session_ended=False
-):
+def _render_step(step, form, answers, *, notice: str | None = None, status: int = 200):
     errors = form.error_list
     blocks = layout(form, answers)
     return (
@@ -171,37 +213,42 @@ def _render_step(
             errors=errors,
             error_title=bool(errors),
             number=_index(step) + 1,
-            total=len(STEPS),
+            total=len(_steps()),
             single=len(blocks) == 1,
             back_url=_back_url(step),
             action_url=_step_url(step, _returning()),
             notice=notice,
-            session_ended=session_ended,
         ),
         status,
     )
 
 
-def _has_draft() -> bool:
-    return _current() is not None
+def _session_ended() -> tuple[str, int]:
+    """A step post that belongs to no draft of this browser.
+
+    Either the patient's session ended while the page was open, or another site posted the
+    form. Nothing is saved, no draft is bound to this browser and nothing posted is shown
+    again; the session is not touched, so a patient's own session in this browser survives.
+    """
+    return render_template("patient/session_ended.html"), 400
 
 
 @bp.route("/step/<step_key>", methods=["GET", "POST"])
-# A post without a session starts a new draft (below): it counts towards the start limit.
-@limiter.limit(lambda: current_app.config["START_LIMIT"], methods=["POST"], exempt_when=_has_draft)
 def step(step_key: str):
     """One page of questions. Continue saves the page; save-and-come-back-later gives a code."""
     step = questionnaire.STEP_BY_KEY.get(step_key)
     if step is None:
         abort(404)
     screening = _current()
-    if screening is None and request.method == "GET":
-        return _no_draft()
-    if screening is not None and screening.is_submitted:
+    if screening is None:
+        return _no_draft() if request.method == "GET" else _session_ended()
+    if screening.is_submitted:
         return redirect(url_for("patient.confirmation"))
-    answers = dict(screening.answers or {}) if screening else {}
+    answers = dict(screening.answers or {})
     if request.method == "GET":
-        return _render_step(step, step_form(step, answers=answers), answers)
+        form = step_form(step, answers=answers)
+        form.check_stored(answers)
+        return _render_step(step, form, answers)
 
     saving = request.form.get("action") == "save"
     form = step_form(step, formdata=request.form)
@@ -214,21 +261,24 @@ def step(step_key: str):
                 "clear them, then select ‘Save and come back later’ again."
             )
         return _render_step(step, form, answers, notice=notice)
-    if screening is None:
-        # The session ended while the page was open: keep what was typed in a new draft
-        # rather than lose it. Earlier answers stay with the old draft and its resume code.
-        screening = drafts.create_draft()
-        _bind(screening)
-    drafts.save_step(screening, step.key, values)
-    if saving:
-        code = drafts.issue_resume_code(
-            screening, current_app.config["SECRET_KEY"], current_app.config["RESUME_CODE_DAYS"]
-        )
-        db.session.commit()
-        session[CODE_KEY] = code
-        session["resume_from"] = step.key
-        return redirect(url_for("patient.saved"))
+    try:
+        drafts.save_step(screening, step.key, values)
+        code = None
+        if saving:
+            code = drafts.issue_resume_code(
+                screening, current_app.config["SECRET_KEY"], current_app.config["RESUME_CODE_DAYS"]
+            )
+    except drafts.AlreadySubmitted:
+        # Sent from another tab a moment ago: the sent answers stay exactly as they were.
+        db.session.rollback()
+        return redirect(url_for("patient.confirmation"))
+    except drafts.DraftGone:
+        db.session.rollback()
+        _forget()
+        return redirect(url_for("patient.deleted"))
     db.session.commit()
+    if code is not None:
+        return _saved_page(screening, code, step)
     return redirect(_next_url(step, screening))
 
 
@@ -245,15 +295,7 @@ def csrf_error(e: CSRFError):
         answers = dict(screening.answers or {})
         return _render_step(step, step_form(step, formdata=request.form), answers, notice=notice)
     if request.endpoint == "patient.step" and step is not None:
-        # No session at all (it expired): nothing is lost that was saved, and what was typed
-        # on this page is shown again with a fresh token, so Continue keeps it.
-        notice = _(
-            "Your session ended, so this page is not linked to your saved answers any more. "
-            "If you saved your answers with a code, use it to go back to them. Or select "
-            "Continue to keep the answers on this page and carry on from here."
-        )
-        form = step_form(step, formdata=request.form)
-        return _render_step(step, form, {}, notice=notice, session_ended=True)
+        return _session_ended()
     from .errors import render_error
 
     return render_error(400)
@@ -276,33 +318,11 @@ def urgent():
         "patient/urgent.html",
         flags=flags,
         next_url=next_url,
-        back_url=_step_url(SAFETY_STEP, _returning()),
+        back_url=_step_url(_safety_step(), _returning()),
     )
 
 
 # --- check answers and submit --------------------------------------------------------------
-
-
-def _sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
-    step_of = {q.key: s for s in STEPS for q in s.questions}
-    out = []
-    for section in questionnaire.SECTIONS:
-        rows = []
-        for q in questionnaire.QUESTIONS:
-            if q.section != section.key or not q.is_asked(answers):
-                continue
-            label = q.text if not q.when else str(q.short)[:1].upper() + str(q.short)[1:]
-            rows.append(
-                {
-                    "key": q.key,
-                    "label": label,
-                    "value": q.in_words(answers.get(q.key)),
-                    "short": q.short,
-                    "change_url": _step_url(step_of[q.key], True, q.key),
-                }
-            )
-        out.append({"title": section.title, "rows": rows})
-    return out
 
 
 @bp.route("/check", methods=["GET", "POST"])
@@ -320,19 +340,27 @@ def check():
     if request.method == "GET":
         return render_template(
             "patient/check.html",
-            sections=_sections(answers),
-            back_url=_step_url(STEPS[-1]),
+            sections=present(answers),
+            back_url=_step_url(_steps()[-1]),
         )
     try:
         drafts.submit(screening)
     except drafts.AlreadySubmitted:
+        # A double click: the first request sent it, from this same browser a moment ago.
         db.session.rollback()
+        session[SENT_KEY] = screening.token
         return redirect(url_for("patient.confirmation"))
-    except questionnaire.AnswerError:
+    except drafts.DraftGone:
         db.session.rollback()
-        return redirect(_continue_url(screening))
+        _forget()
+        return redirect(url_for("patient.deleted"))
+    except questionnaire.AnswerError as e:
+        # An answer saved under an older rule: back to its page, where the error shows.
+        db.session.rollback()
+        step = questionnaire.step_of(e.key)
+        return redirect(_step_url(step, True, e.key) if step else _continue_url(screening))
     db.session.commit()
-    session.pop(CODE_KEY, None)
+    session[SENT_KEY] = screening.token
     return redirect(url_for("patient.confirmation"))
 
 
@@ -354,34 +382,77 @@ def confirmation():
         overall_label=OVERALL_LABELS.get(evaluation.get("overall", ""), ""),
         overall_explanation=OVERALL_EXPLANATIONS.get(evaluation.get("overall", ""), ""),
         status_labels=STATUS_LABELS,
+        minutes=current_app.config["SENT_SESSION_MINUTES"],
     )
+
+
+@bp.post("/finish")
+def finish():
+    """Finish and close: this browser forgets the screening at once (a shared device)."""
+    _forget()
+    session.clear()
+    return redirect(url_for("patient.finished"))
+
+
+@bp.get("/finished")
+def finished():
+    """After Finish and close: nothing of the answers is shown here any more."""
+    return render_template("patient/finished.html")
+
+
+# --- the patient's own summary, while this browser may read it -------------------------------
+
+
+@bp.get("/summary")
+def summary() -> Response:
+    """The print-friendly HTML summary of the screening this browser sent."""
+    from .pdf import render_summary_html
+
+    response = Response(render_summary_html(own_sent_screening()), mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/summary.pdf")
+def summary_pdf() -> Response:
+    """The PDF summary of the screening this browser sent, as a download."""
+    from .pdf import pdf_response  # WeasyPrint: only when a PDF is asked for
+
+    response = pdf_response(own_sent_screening())
+    db.session.commit()  # keep the freshly rendered bytes in the cache
+    return response
 
 
 # --- save and resume ------------------------------------------------------------------------
 
 
-@bp.get("/saved")
-def saved():
-    """The resume code just issued, to write down."""
-    screening = _current()
-    if screening is None:
-        return _no_draft()
-    if screening.is_submitted:
-        return redirect(url_for("patient.confirmation"))
-    code = session.get(CODE_KEY)
-    if not code:
-        return redirect(_continue_url(screening))
+def _saved_page(screening: Screening, code: str, step: questionnaire.Step) -> str:
+    """The resume code just issued, shown once in the answer to the post that made it.
+
+    The code is never stored where it can be read again (only its hash is kept; it is not in
+    the session cookie): reloading this page saves again and gives a new code.
+    """
     days = current_app.config["RESUME_CODE_DAYS"]
     expires = screening.resume_expires_at or (utcnow() + dt.timedelta(days=days))
-    step = questionnaire.STEP_BY_KEY.get(session.get("resume_from", ""))
     return render_template(
         "patient/saved.html",
         red_flags=_red_flags_in_words(screening.answers or {}),
         code=code,
         days=days,
         expires=format_date(expires.date(), "d MMMM y"),
-        continue_url=_step_url(step) if step else _continue_url(screening),
+        continue_url=_step_url(step),
     )
+
+
+@bp.get("/saved")
+def saved():
+    """The code is shown once, when it is made; this address only leads back to the answers."""
+    screening = _current()
+    if screening is None:
+        return _no_draft()
+    if screening.is_submitted:
+        return redirect(url_for("patient.confirmation"))
+    return redirect(_continue_url(screening))
 
 
 def _code_key() -> str:
@@ -450,10 +521,16 @@ def delete():
     if screening.is_submitted:
         return redirect(url_for("patient.confirmation"))
     if request.method == "POST":
-        drafts.delete_draft(screening)
+        try:
+            drafts.delete_draft(screening)
+        except drafts.AlreadySubmitted:
+            # Sent from another tab a moment ago: a sent screening is never deleted.
+            db.session.rollback()
+            return redirect(url_for("patient.confirmation"))
+        except drafts.DraftGone:
+            db.session.rollback()
         db.session.commit()
-        session.pop(SESSION_KEY, None)
-        session.pop(CODE_KEY, None)
+        _forget()
         return redirect(url_for("patient.deleted"))
     return render_template(
         "patient/delete.html",

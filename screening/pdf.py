@@ -44,7 +44,7 @@ STYLESHEET = STATIC_DIR / "summary.css"
 TEMPLATE = "summary/summary.html"
 # Bump when the template, the stylesheet or this module change what a PDF looks like:
 # it is part of the cache key, so old cached bytes are not served any more.
-RENDER_VERSION = "summary-2026.11-3"
+RENDER_VERSION = "summary-2026.11-4"
 PAPER_SIZES = {"A4": "A4", "LETTER": "Letter"}
 # Only these kinds of local file may be fetched (the stylesheet, fonts and small images we ship).
 ALLOWED_SUFFIXES = {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".svg"}

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from .cli import PROFILE_OPTION, fail, load_answers
+from .cli_input import PROFILE_OPTION, fail, load_answers, one_line
 from .engine import evaluate
-from .pdf import STYLESHEET, render_html, render_pdf
 from .summary import build_summary
 
 PREVIEW_REFERENCE = "SIJ-PREVIEW"
@@ -31,6 +30,8 @@ def summary_pdf_command(
     answers_path: str, out_path: str, profile: str, html_path: str | None
 ) -> None:
     """Render the PDF summary of an answers JSON file (a preview dated today)."""
+    from .pdf import STYLESHEET, render_html, render_pdf  # WeasyPrint: only when rendering
+
     answers = load_answers(answers_path)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     evaluation = evaluate(answers, profile, on=now.date()).as_dict()
@@ -41,4 +42,5 @@ def summary_pdf_command(
     if html_path:
         # A standalone file: link the stylesheet where it lies, so it opens from disk.
         _write(html_path, render_html(summary, stylesheet_url=STYLESHEET.as_uri()).encode())
-    click.echo(f"wrote {out_path}" + (f" and {html_path}" if html_path else ""))
+    written = f"wrote {out_path}" + (f" and {html_path}" if html_path else "")
+    click.echo(one_line(written))

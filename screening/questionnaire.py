@@ -8,14 +8,17 @@ and the FHIR Questionnaire. Keys, types and values are the public data dictionar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal, NoReturn
 
 from babel.dates import format_date
-from flask_babel import get_locale, ngettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+
+from .i18n import get_locale, ngettext
+from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 
 QUESTIONNAIRE_VERSION = "2026.11"
 
@@ -64,7 +67,6 @@ class Question:
     """One question: key, section, wording, type, allowed values and when it is asked."""
 
     key: str
-    section: str
     type: QType
     text: Any
     short: Any  # noun phrase used in error messages and "Change ..." links
@@ -80,6 +82,17 @@ class Question:
     autocomplete: str | None = None
     # How a number reads in words ("18 months"); a function, so plurals can be translated.
     words: Callable[[int], str] | None = None
+    # The row label in answers lists, where the question itself is long ("Name").
+    label: Any = None
+    # Set by the tree from the question's place in it; never written by hand.
+    section: str = ""
+    step: str = ""
+    group: str | None = None
+
+    @property
+    def row_label(self) -> Any:
+        """How a row of answers names this question."""
+        return self.label if self.label is not None else self.text
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -108,18 +121,7 @@ class Question:
         if text == "":
             return None
         if self.type == "integer":
-            cleaned = text.replace(",", "").replace(" ", "")
-            if not (cleaned.lstrip("-").isdigit() and cleaned.isascii()):
-                raise AnswerError(
-                    self.key,
-                    _("Enter %(what)s as a whole number, like 12", what=self.short),
-                )
-            if len(cleaned.lstrip("-").lstrip("0")) > 9:
-                # Python refuses to convert thousands of digits and no answer needs 10: report
-                # it as out of range, with the range rule's own message.
-                negative = cleaned.startswith("-")
-                self.check((self.min or 0) - 1 if negative else (self.max or 0) + 1)
-            return int(cleaned)
+            return self._parse_integer(text)
         if self.type == "date":
             try:
                 return dt.date.fromisoformat(text).isoformat()
@@ -128,6 +130,50 @@ class Question:
                     self.key, _("Enter %(what)s as a real date, like 1970-03-27", what=self.short)
                 ) from None
         return text
+
+    def _parse_integer(self, text: str) -> int:
+        """A whole number as typed: an optional leading minus, then ASCII digits only.
+
+        Nothing is guessed: "1,5" or "7.5" (a decimal, or a thousands separator?), "--5", "+5"
+        and digits of other scripts are refused with a message saying what to type. A
+        negative number is returned, for `check` to refuse with the range message. Leading
+        zeros are fine ("007"), up to MAX_INTEGER_DIGITS digits in all; the work is bounded by
+        the length of the text, never by the size of the number.
+        """
+        digits = text[1:] if text.startswith("-") else text
+        if not (digits.isascii() and digits.isdigit()):
+            raise AnswerError(self.key, self._integer_message(digits))
+        significant = digits.lstrip("0")
+        if len(significant) > MAX_SIGNIFICANT_DIGITS:
+            # No answer needs 10 digits: out of range, with the range rule's own message.
+            self._out_of_range(below=text.startswith("-"))
+        if len(digits) > MAX_INTEGER_DIGITS:
+            # Thousands of leading zeros: no one types them.
+            raise AnswerError(
+                self.key, _("Enter %(what)s as a whole number, like 12", what=self.short)
+            )
+        return -int(digits) if text.startswith("-") else int(digits)
+
+    def _integer_message(self, digits: str) -> str:
+        """Why typed text is not a whole number, in words saying what to type instead."""
+        if any(ch.isdigit() for ch in digits if not ch.isascii()):
+            return _("Enter %(what)s using the digits 0 to 9, like 12", what=self.short)
+        if any(ch.isdigit() for ch in digits) and all(
+            ch.isdigit() or ch in ",." or ch.isspace() for ch in digits
+        ):
+            return _(
+                "Enter %(what)s as a whole number without commas, dots or spaces, like 12",
+                what=self.short,
+            )
+        return _("Enter %(what)s as a whole number, like 12", what=self.short)
+
+    def _out_of_range(self, *, below: bool) -> NoReturn:
+        """Raise the range rule's message for a number below the minimum or above the maximum."""
+        if below and self.min is not None:
+            self.check(self.min - 1)
+        if not below and self.max is not None:
+            self.check(self.max + 1)
+        raise AnswerError(self.key, _("Enter %(what)s as a whole number, like 12", what=self.short))
 
     def check(self, value: Any, today: dt.date | None = None) -> Any:
         """Check a typed value against the rules; return it (normalised) or raise AnswerError."""
@@ -152,23 +198,7 @@ class Question:
                 )
             return value
         if self.type == "text":
-            if not isinstance(value, str):
-                raise AnswerError(self.key, _("Enter %(what)s as text", what=self.short))
-            value = value.strip()
-            if self.max_length and len(value) > self.max_length:
-                raise AnswerError(
-                    self.key,
-                    _(
-                        "%(what)s must be %(n)s characters or fewer",
-                        what=str(self.short).capitalize(),
-                        n=self.max_length,
-                    ),
-                )
-            if any(ord(ch) < 32 for ch in value):
-                raise AnswerError(
-                    self.key, _("%(what)s must be on one line", what=str(self.short).capitalize())
-                )
-            return value or None
+            return self._check_text(value)
         if self.type == "date":
             return self._check_date(value, today or dt.date.today())
         if self.type == "single":
@@ -191,6 +221,44 @@ class Question:
             )
         # Keep the definition's order and drop repeats, so answers compare equal however posted.
         return [v for v in self.values if v in value]
+
+    def _check_text(self, value: Any) -> str | None:
+        """One line of visible text: trimmed, NFC-normalised, with no hidden characters.
+
+        Refused: line breaks of any kind (including U+2028, U+2029 and U+0085); control and
+        format characters (categories Cc, Cf: bidirectional overrides, embeddings, isolates and
+        marks, zero-width spaces, the byte order mark, soft hyphens) and lone surrogates (Cs),
+        which can hide or reorder what a clinician reads; and text with nothing visible in it
+        (only combining marks or blank fillers). A zero-width joiner or non-joiner between
+        letters is kept: Persian and Indic names need them. Text is normalised to NFC, so
+        that "é" typed as e + U+0301 is stored, compared and counted as one character.
+        """
+        if not isinstance(value, str):
+            raise AnswerError(self.key, _("Enter %(what)s as text", what=self.short))
+        what = str(self.short).capitalize()
+        value = value.strip()
+        if any(ch in LINE_BREAKS for ch in value):
+            raise AnswerError(self.key, _("%(what)s must be on one line", what=what))
+        if any(_is_hidden(value, i) for i in range(len(value))):
+            raise AnswerError(
+                self.key,
+                _(
+                    "%(what)s has a hidden or unusual character in it: please type it again "
+                    "instead of pasting it",
+                    what=what,
+                ),
+            )
+        value = unicodedata.normalize("NFC", value).strip()
+        if self.max_length and len(value) > self.max_length:
+            raise AnswerError(
+                self.key,
+                _("%(what)s must be %(n)s characters or fewer", what=what, n=self.max_length),
+            )
+        if value and not any(_is_visible(ch) for ch in value):
+            raise AnswerError(
+                self.key, _("Enter %(what)s using letters you can see", what=self.short)
+            )
+        return value or None
 
     def _check_date(self, value: Any, today: dt.date) -> str:
         if not isinstance(value, str):
@@ -258,6 +326,38 @@ class Question:
         return str(value)
 
 
+# Whole numbers: no answer needs more than 9 significant digits, nor more than 20 typed ones.
+MAX_SIGNIFICANT_DIGITS = 9
+MAX_INTEGER_DIGITS = 20
+
+# Everything str.splitlines() breaks a line at.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# Control, format and surrogate characters: invisible, or changing how text around them shows.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+JOINERS = frozenset("\u200c\u200d")  # zero-width non-joiner and joiner
+# Letters and symbols that show nothing: Hangul fillers and the blank braille pattern.
+BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _is_letter_or_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LM"
+
+
+def _is_hidden(text: str, i: int) -> bool:
+    """Whether text[i] is a hidden character (a joiner between letters is not)."""
+    ch = text[i]
+    if unicodedata.category(ch) not in HIDDEN_CATEGORIES:
+        return False
+    if ch in JOINERS and 0 < i < len(text) - 1:
+        return not (_is_letter_or_mark(text[i - 1]) and _is_letter_or_mark(text[i + 1]))
+    return True
+
+
+def _is_visible(ch: str) -> bool:
+    """A letter, digit, punctuation or symbol that shows something (not a mark or a space)."""
+    return unicodedata.category(ch)[0] in "LNPS" and ch not in BLANKS
+
+
 def long_date(day: dt.date) -> str:
     """A date in words, like 14 May 1972, with month names in the reader's language."""
     return format_date(day, "d MMMM y", locale=get_locale() or "en")
@@ -270,12 +370,66 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+# --- worked out from answers (derived rows, and the criteria engine) ---------------------------
+
+
+def bmi(answers: Mapping[str, Any]) -> float | None:
+    """Body mass index from height and weight, when both were given."""
+    h, w = answers.get("height_cm"), answers.get("weight_kg")
+    if not h or not w:
+        return None
+    return round(w / (h / 100) ** 2, 1)
+
+
+def age(answers: Mapping[str, Any], on: dt.date) -> int | None:
+    """Age in whole years on a given day, when the date of birth was given."""
+    dob = answers.get("date_of_birth")
+    if not dob:
+        return None
+    born = dt.date.fromisoformat(dob)
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _age_words(answers: Mapping[str, Any], on: dt.date) -> str | None:
+    years = age(answers, on)
+    return None if years is None else str(years)
+
+
+def _bmi_words(answers: Mapping[str, Any], on: dt.date) -> str | None:
+    index = bmi(answers)
+    return None if index is None else f"{index:.1f}"
+
+
+# --- the tree: sections -> steps -> questions and groups --------------------------------------
+
+
 @dataclass(frozen=True)
-class Section:
-    """A group of questions, as the check-answers page and the PDF show them."""
+class Group:
+    """Questions that belong together, shown as one row ("Physical therapy: Yes · 12 weeks").
+
+    With `repeat` above 1 the same questions are asked for item 1, 2, ...: keys and conditions
+    written with `{n}` (like `injection_{n}_relief`) become `injection_1_relief`, and `%(n)s` in
+    the wording becomes the item's number.
+    """
 
     key: str
-    title: Any
+    label: Any
+    questions: tuple[Question, ...]
+    repeat: int = 1
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A row worked out from answers (age, BMI), shown after a question in summaries."""
+
+    key: str
+    label: Any
+    after: str  # the key of the question it follows
+    compute: Callable[[Mapping[str, Any], dt.date], str | None]
+
+    def in_words(self, answers: Mapping[str, Any], on: dt.date) -> str | None:
+        """The value in words, or None when the answers it needs are not given."""
+        return self.compute(answers, on)
 
 
 @dataclass(frozen=True)
@@ -284,10 +438,147 @@ class Step:
 
     key: str
     title: Any
-    section: str
-    keys: tuple[str, ...]
+    items: tuple[Question | Group, ...]
     intro: Any = None
-    questions: tuple[Question, ...] = field(default=(), compare=False)
+    section: str = ""  # set by the tree
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """Every question of the page, in order (a group's questions in its place)."""
+        out: list[Question] = []
+        for item in self.items:
+            out += item.questions if isinstance(item, Group) else [item]
+        return tuple(out)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The answer keys of the page, in order."""
+        return tuple(q.key for q in self.questions)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the questionnaire, as answers lists (check answers, the PDF) show it."""
+
+    key: str
+    title: Any
+    steps: tuple[Step, ...]
+    derived: tuple[Derived, ...] = ()
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """Every question of the section, in the order patients answer them."""
+        return tuple(q for step in self.steps for q in step.questions)
+
+
+class DefinitionError(Exception):
+    """The questionnaire tree breaks one of its own rules (found at import)."""
+
+
+class _Numbered:
+    """Wording of a repeated group's question for item n: `%(n)s` becomes the number."""
+
+    def __init__(self, text: Any, n: int):
+        self.text, self.n = text, n
+
+    def __str__(self) -> str:
+        text = str(self.text)
+        return text % {"n": self.n} if "%(n)" in text else text
+
+    def __html__(self) -> str:
+        return escape(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def _numbered(text: Any, n: int) -> Any:
+    return None if text is None else _Numbered(text, n)
+
+
+def _expand(group: Group) -> tuple[Group, ...]:
+    """A repeated group as one plain group per item, keys and wording numbered."""
+    if group.repeat == 1:
+        return (group,)
+    out = []
+    for n in range(1, group.repeat + 1):
+
+        def key(k: str, n: int = n) -> str:
+            return k.replace("{n}", str(n))
+
+        questions = tuple(
+            replace(
+                q,
+                key=key(q.key),
+                text=_numbered(q.text, n),
+                short=_numbered(q.short, n),
+                hint=_numbered(q.hint, n),
+                label=_numbered(q.label, n),
+                when=tuple(replace(w, key=key(w.key)) for w in q.when),
+            )
+            for q in group.questions
+        )
+        out.append(Group(key(f"{group.key}_{{n}}"), _numbered(group.label, n), questions))
+    return tuple(out)
+
+
+def _build(*sections: Section) -> tuple[Section, ...]:
+    """Place every question in the tree (section, step, group) and check the tree's rules."""
+    built = []
+    for section in sections:
+        steps = []
+        for step in section.steps:
+            items: list[Question | Group] = []
+            for item in step.items:
+                place = {"section": section.key, "step": step.key}
+                if isinstance(item, Group):
+                    for g in _expand(item):
+                        qs = tuple(replace(q, **place, group=g.key) for q in g.questions)
+                        items.append(replace(g, questions=qs))
+                else:
+                    items.append(replace(item, **place))
+            steps.append(replace(step, items=tuple(items), section=section.key))
+        built.append(replace(section, steps=tuple(steps)))
+    tree = tuple(built)
+    _check(tree)
+    return tree
+
+
+def _check(tree: tuple[Section, ...]) -> None:
+    """Unique keys; conditions only on earlier questions and on values they allow."""
+    seen: dict[str, Question] = {}
+    for kind, names in (
+        ("section", [s.key for s in tree]),
+        ("step", [step.key for s in tree for step in s.steps]),
+        (
+            "group",
+            [g.key for s in tree for step in s.steps for g in step.items if isinstance(g, Group)],
+        ),
+    ):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise DefinitionError(f"the {kind} key {twice[0]!r} is used twice")
+    for section in tree:
+        for q in section.questions:
+            if q.key in seen:
+                raise DefinitionError(f"the question key {q.key!r} is used twice")
+            for w in q.when:
+                source = seen.get(w.key)
+                if source is None:
+                    raise DefinitionError(
+                        f"{q.key!r} depends on {w.key!r}, which is not an earlier question"
+                    )
+                if w.value is not None and w.value not in source.values:
+                    raise DefinitionError(
+                        f"{q.key!r} depends on {w.key!r} = {w.value!r}, which it never takes"
+                    )
+            seen[q.key] = q
+        for d in section.derived:
+            if seen.get(d.after) is None or seen[d.after].section != section.key:
+                raise DefinitionError(f"{d.key!r} follows {d.after!r}, not in its section")
 
 
 # --- numbers in words (check answers, the PDF, the comparison) -----------------------------
@@ -321,14 +612,6 @@ def _relief(n: int) -> str:
 
 YES_NO = (Choice("yes", _l("Yes")), Choice("no", _l("No")))
 YES_NO_NOT_SURE = YES_NO + (Choice("not_sure", _l("I’m not sure")),)
-
-SECTIONS: tuple[Section, ...] = (
-    Section("about", _l("About you")),
-    Section("pain", _l("Your pain")),
-    Section("treatments", _l("Treatments you have tried")),
-    Section("tests", _l("Tests and other health conditions")),
-    Section("safety", _l("Safety questions")),
-)
 
 
 @dataclass(frozen=True)
@@ -395,27 +678,26 @@ TREATMENT_RESULTS = (
 )
 
 
-def _treatment_questions() -> list[Question]:
-    qs: list[Question] = []
-    for t in TREATMENTS:
-        key, short = t.key, t.short
-        tried = When(f"{key}_tried", "eq", "yes")
-        qs += [
+def _treatment_group(t: Treatment) -> Group:
+    """One treatment's questions: tried, for how long, how it went (one row in answers lists)."""
+    tried = When(f"{t.key}_tried", "eq", "yes")
+    return Group(
+        t.key,
+        t.label,
+        (
             Question(
-                f"{key}_tried",
-                "treatments",
+                f"{t.key}_tried",
                 "single",
                 t.question,
-                _l("if you have tried %(t)s", t=short),
+                _l("if you have tried %(t)s", t=t.short),
                 choices=YES_NO,
                 required=True,
             ),
             Question(
-                f"{key}_weeks",
-                "treatments",
+                f"{t.key}_weeks",
                 "integer",
-                _l("For how many weeks in total did you try %(t)s?", t=short),
-                _l("how many weeks you tried %(t)s", t=short),
+                _l("For how many weeks in total did you try %(t)s?", t=t.short),
+                _l("how many weeks you tried %(t)s", t=t.short),
                 hint=_l("A rough number is fine. For example, 8"),
                 required=True,
                 min=0,
@@ -424,474 +706,491 @@ def _treatment_questions() -> list[Question]:
                 words=_weeks,
             ),
             Question(
-                f"{key}_result",
-                "treatments",
+                f"{t.key}_result",
                 "single",
-                _l("How did %(t)s work for you?", t=short),
-                _l("how %(t)s went", t=short),
+                _l("How did %(t)s work for you?", t=t.short),
+                _l("how %(t)s went", t=t.short),
                 choices=TREATMENT_RESULTS,
                 required=True,
                 when=(tried,),
             ),
-        ]
-    qs.append(
-        Question(
-            "conservative_care_months",
-            "treatments",
-            "integer",
-            _l("Altogether, for how many months have you had treatment without surgery?"),
-            _l("how many months you have had treatment without surgery"),
-            hint=_l("Count all the treatments together. A rough number is fine."),
-            required=True,
-            min=0,
-            max=600,
-            when=tuple(When(f"{k}_tried", "eq", "yes") for k in TREATMENT_KEYS),
-            words=_months,
-        )
+        ),
     )
-    return qs
 
 
-QUESTIONS: tuple[Question, ...] = (
-    # about: all optional, kept minimal
-    Question(
-        "name",
+TREE: tuple[Section, ...] = _build(
+    Section(
         "about",
-        "text",
-        _l("Your full name"),
-        _l("your name"),
-        hint=_l("So the clinic can match this summary to you."),
-        max_length=100,
-        autocomplete="name",
-    ),
-    Question(
-        "date_of_birth",
-        "about",
-        "date",
-        _l("Your date of birth"),
-        _l("your date of birth"),
-        hint=_l("For example, 1970-03-27 (year, month, day)"),
-        date_rule="past",
-        autocomplete="bday",
-    ),
-    Question(
-        "height_cm",
-        "about",
-        "integer",
-        _l("Your height in centimetres"),
-        _l("your height"),
-        hint=_l("For example, 170"),
-        min=100,
-        max=250,
-        words=_cm,
-    ),
-    Question(
-        "weight_kg",
-        "about",
-        "integer",
-        _l("Your weight in kilograms"),
-        _l("your weight"),
-        hint=_l("For example, 75"),
-        min=30,
-        max=300,
-        words=_kg,
-    ),
-    Question(
-        "appointment_date",
-        "about",
-        "date",
-        _l("The date of your appointment with the specialist"),
-        _l("the date of your appointment"),
-        hint=_l("If you know it. For example, 2027-01-15"),
-    ),
-    # pain
-    Question(
-        "pain_duration_months",
-        "pain",
-        "integer",
-        _l("How many months have you had this pain?"),
-        _l("how many months you have had this pain"),
-        hint=_l("A rough number is fine. For 2 years, enter 24."),
-        required=True,
-        min=0,
-        max=600,
-        words=_months,
-    ),
-    Question(
-        "pain_locations",
-        "pain",
-        "multi",
-        _l("Where do you feel the pain?"),
-        _l("where you feel the pain"),
-        hint=_l("Select all that apply."),
-        choices=(
-            Choice("lower_back", _l("Lower back")),
-            Choice("buttock", _l("Buttock")),
-            Choice("groin", _l("Groin")),
-            Choice("hip", _l("Hip")),
-            Choice("thigh", _l("Thigh (upper leg)")),
-            Choice("below_knee", _l("Below the knee")),
-        ),
-        required=True,
-    ),
-    Question(
-        "pain_side",
-        "pain",
-        "single",
-        _l("Which side is the pain on?"),
-        _l("which side the pain is on"),
-        choices=(
-            Choice("left", _l("Left side")),
-            Choice("right", _l("Right side")),
-            Choice("both", _l("Both sides")),
-            Choice("middle", _l("In the middle")),
-        ),
-    ),
-    Question(
-        "pain_triggers",
-        "pain",
-        "multi",
-        _l("Which of these make the pain worse?"),
-        _l("what makes the pain worse"),
-        hint=_l("Select all that apply. Leave them all empty if none do."),
-        choices=(
-            Choice("sit_to_stand", _l("Standing up from a chair")),
-            Choice("stairs", _l("Climbing stairs")),
-            Choice("walking", _l("Walking")),
-            Choice("prolonged_sitting", _l("Sitting for a long time")),
-            Choice("lying_on_side", _l("Lying on the painful side")),
-            Choice("bending", _l("Bending forward")),
-        ),
-    ),
-    Question(
-        "points_to_si_joint",
-        "pain",
-        "single",
-        _l(
-            "Can you point with one finger to where it hurts most, just below the dimple at the back of your pelvis?"
-        ),
-        _l("if you can point to where it hurts most"),
-        hint=_l("The dimples are at the top of the buttocks, either side of the spine."),
-        choices=YES_NO_NOT_SURE,
-    ),
-    Question(
-        "pain_average",
-        "pain",
-        "integer",
-        _l("Over the past week, how bad was your pain on average?"),
-        _l("how bad your pain was on average"),
-        hint=_l("Enter a number from 0 (no pain) to 10 (the worst pain you can imagine)."),
-        required=True,
-        min=0,
-        max=10,
-        words=_out_of_10,
-    ),
-    Question(
-        "pain_interference",
-        "pain",
-        "integer",
-        _l("Over the past week, how much did the pain get in the way of your daily activities?"),
-        _l("how much the pain got in the way"),
-        hint=_l("Enter a number from 0 (not at all) to 10 (I could not do anything)."),
-        required=True,
-        min=0,
-        max=10,
-        words=_out_of_10,
-    ),
-    Question(
-        "pain_causes",
-        "pain",
-        "multi",
-        _l("What do you think started the pain?"),
-        _l("what started the pain"),
-        hint=_l("Select all that apply."),
-        choices=(
-            Choice("injury", _l("An injury, fall or accident")),
-            Choice("pregnancy", _l("Pregnancy or giving birth")),
-            Choice("arthritis", _l("Arthritis")),
-            Choice("spine_surgery", _l("An operation on my spine")),
-            Choice("leg_length_or_gait", _l("One leg being longer, or a change in how I walk")),
-            Choice("gradual", _l("It came on slowly over time")),
-            Choice("unknown", _l("I don’t know")),
-        ),
-    ),
-    # treatments
-    *_treatment_questions(),
-    # tests
-    Question(
-        "exam_done",
-        "tests",
-        "single",
-        _l(
-            "Has a doctor or physiotherapist examined you by pressing on or moving your pelvis to test the SI joint?"
-        ),
-        _l("if a clinician has tested your SI joint"),
-        choices=YES_NO_NOT_SURE,
-    ),
-    Question(
-        "exam_result",
-        "tests",
-        "single",
-        _l("Did those tests bring on your usual pain?"),
-        _l("if the tests brought on your pain"),
-        choices=(
-            Choice("reproduced_pain", _l("Yes, they brought on my usual pain")),
-            Choice("did_not", _l("No, they did not")),
-            Choice("not_told", _l("I was not told")),
-        ),
-        required=True,
-        when=(When("exam_done", "eq", "yes"),),
-    ),
-    Question(
-        "exam_positive_tests",
-        "tests",
-        "integer",
-        _l("If you were told, how many of the tests brought on your pain?"),
-        _l("how many tests brought on your pain"),
-        hint=_l("A number from 0 to 6. Leave it empty if you were not told."),
-        min=0,
-        max=6,
-        when=(When("exam_done", "eq", "yes"),),
-    ),
-    Question(
-        "imaging",
-        "tests",
-        "multi",
-        _l("Which scans or X-rays have you had of your lower back or pelvis?"),
-        _l("which scans you have had"),
-        hint=_l("Select all that apply. Leave them all empty if you have had none."),
-        choices=(
-            Choice("xray", _l("X-ray")),
-            Choice("ct", _l("CT scan")),
-            Choice("mri", _l("MRI scan")),
-        ),
-    ),
-    Question(
-        "imaging_result",
-        "tests",
-        "single",
-        _l("What were you told about the scans?"),
-        _l("what you were told about the scans"),
-        choices=(
-            Choice("si_joint_changes", _l("They showed changes in the SI joint")),
-            Choice("other_problem", _l("They showed a different problem")),
-            Choice("normal", _l("They were normal")),
-            Choice("not_told", _l("I was not told")),
-        ),
-        required=True,
-        when=(When("imaging", "nonempty"),),
-    ),
-    Question(
-        "diagnostic_injection",
-        "tests",
-        "single",
-        _l(
-            "Have you had an injection to numb the SI joint, to find out if it is causing the pain?"
-        ),
-        _l("if you have had a numbing injection"),
-        hint=_l("This is sometimes called a diagnostic block."),
-        choices=YES_NO_NOT_SURE,
-        required=True,
-    ),
-    Question(
-        "diagnostic_injection_count",
-        "tests",
-        "integer",
-        _l("How many numbing injections have you had?"),
-        _l("how many numbing injections you have had"),
-        min=1,
-        max=10,
-        required=True,
-        when=(When("diagnostic_injection", "eq", "yes"),),
-    ),
-    Question(
-        "diagnostic_injection_guided",
-        "tests",
-        "single",
-        _l("Was a scan or X-ray used to guide the needle?"),
-        _l("if a scan was used to guide the needle"),
-        hint=_l("For example X-ray, CT or ultrasound."),
-        choices=YES_NO_NOT_SURE,
-        required=True,
-        when=(When("diagnostic_injection", "eq", "yes"),),
-    ),
-    Question(
-        "diagnostic_injection_relief",
-        "tests",
-        "integer",
-        _l("In the hours after the injection, how much less pain did you have, at best?"),
-        _l("how much less pain you had"),
-        hint=_l("As a percentage from 0 to 100. For example, 80 means your pain was 80% less."),
-        min=0,
-        max=100,
-        required=True,
-        when=(When("diagnostic_injection", "eq", "yes"),),
-        words=_relief,
-    ),
-    Question(
-        "other_conditions",
-        "tests",
-        "multi",
-        _l("Has a doctor told you that you have any of these?"),
-        _l("other conditions"),
-        hint=_l("Select all that apply. Leave them all empty if none do."),
-        choices=(
-            Choice("disc_problem", _l("A disc problem in the spine")),
-            Choice("spinal_stenosis", _l("Narrowing of the spine (spinal stenosis)")),
-            Choice("nerve_compression", _l("A trapped or pressed nerve")),
-            Choice("hip_arthritis", _l("Arthritis in the hip")),
-            Choice("fibromyalgia", _l("Fibromyalgia")),
-            Choice(
-                "inflammatory_arthritis",
-                _l("Inflammatory arthritis, like ankylosing spondylitis"),
-            ),
-        ),
-    ),
-    Question(
-        "previous_lumbar_fusion",
-        "tests",
-        "single",
-        _l("Have you had an operation to join (fuse) bones in your lower back?"),
-        _l("if you have had a lower back fusion"),
-        choices=YES_NO,
-    ),
-    Question(
-        "nicotine_use",
-        "tests",
-        "single",
-        _l("Do you smoke, vape or use any other nicotine?"),
-        _l("if you use nicotine"),
-        choices=YES_NO,
-    ),
-    # safety
-    Question(
-        "red_flags",
-        "safety",
-        "multi",
-        _l("Do any of these apply to you now?"),
-        _l("the safety questions"),
-        hint=_l("Select all that apply. If none do, select ‘None of these’."),
-        choices=(
-            Choice(
-                "bladder_bowel",
-                _l("New problems controlling your bladder or bowels, or trouble starting to pee"),
-            ),
-            Choice(
-                "saddle_numbness",
-                _l("Numbness or tingling around your genitals or bottom"),
-            ),
-            Choice(
-                "leg_weakness",
-                _l("Weakness in your legs that is bad or getting worse, or new trouble walking"),
-            ),
-            Choice(
-                "both_legs_pain",
-                _l("New pain down both legs, or leg pain that has spread from one leg to both"),
-            ),
-            Choice(
-                "fever_weight_loss",
-                _l("Fever or chills with the back pain, or losing weight without trying"),
-            ),
-            Choice("cancer_history", _l("You have had cancer")),
-            Choice(
-                "major_trauma",
-                _l(
-                    "A recent serious injury, like a fall from a height or a road accident. Or a "
-                    "smaller fall or knock if you have thin bones (osteoporosis) or take steroid "
-                    "medicine for a long time"
+        _l("About you"),
+        steps=(
+            Step(
+                "about",
+                _l("About you"),
+                intro=_l("All these questions are optional. Fill in what you are happy to share."),
+                items=(
+                    Question(
+                        "name",
+                        "text",
+                        _l("Your full name"),
+                        _l("your name"),
+                        hint=_l("So the clinic can match this summary to you."),
+                        max_length=100,
+                        autocomplete="name",
+                        label=_l("Name"),
+                    ),
+                    Question(
+                        "date_of_birth",
+                        "date",
+                        _l("Your date of birth"),
+                        _l("your date of birth"),
+                        hint=_l("For example, 1970-03-27 (year, month, day)"),
+                        date_rule="past",
+                        autocomplete="bday",
+                        label=_l("Date of birth"),
+                    ),
+                    Question(
+                        "height_cm",
+                        "integer",
+                        _l("Your height in centimetres"),
+                        _l("your height"),
+                        hint=_l("For example, 170"),
+                        min=100,
+                        max=250,
+                        words=_cm,
+                        label=_l("Height"),
+                    ),
+                    Question(
+                        "weight_kg",
+                        "integer",
+                        _l("Your weight in kilograms"),
+                        _l("your weight"),
+                        hint=_l("For example, 75"),
+                        min=30,
+                        max=300,
+                        words=_kg,
+                        label=_l("Weight"),
+                    ),
+                    Question(
+                        "appointment_date",
+                        "date",
+                        _l("The date of your appointment with the specialist"),
+                        _l("the date of your appointment"),
+                        hint=_l("If you know it. For example, 2027-01-15"),
+                        label=_l("Appointment"),
+                    ),
                 ),
             ),
-            Choice("none", _l("None of these")),
         ),
-        required=True,
-        exclusive="none",
+        derived=(
+            Derived("age", _l("Age at submission"), after="date_of_birth", compute=_age_words),
+            Derived("bmi", _l("BMI"), after="weight_kg", compute=_bmi_words),
+        ),
+    ),
+    Section(
+        "pain",
+        _l("Your pain"),
+        steps=(
+            Step(
+                "pain",
+                _l("Your pain"),
+                items=(
+                    Question(
+                        "pain_duration_months",
+                        "integer",
+                        _l("How many months have you had this pain?"),
+                        _l("how many months you have had this pain"),
+                        hint=_l("A rough number is fine. For 2 years, enter 24."),
+                        required=True,
+                        min=0,
+                        max=600,
+                        words=_months,
+                    ),
+                    Question(
+                        "pain_locations",
+                        "multi",
+                        _l("Where do you feel the pain?"),
+                        _l("where you feel the pain"),
+                        hint=_l("Select all that apply."),
+                        choices=(
+                            Choice("lower_back", _l("Lower back")),
+                            Choice("buttock", _l("Buttock")),
+                            Choice("groin", _l("Groin")),
+                            Choice("hip", _l("Hip")),
+                            Choice("thigh", _l("Thigh (upper leg)")),
+                            Choice("below_knee", _l("Below the knee")),
+                        ),
+                        required=True,
+                    ),
+                    Question(
+                        "pain_side",
+                        "single",
+                        _l("Which side is the pain on?"),
+                        _l("which side the pain is on"),
+                        choices=(
+                            Choice("left", _l("Left side")),
+                            Choice("right", _l("Right side")),
+                            Choice("both", _l("Both sides")),
+                            Choice("middle", _l("In the middle")),
+                        ),
+                    ),
+                ),
+            ),
+            Step(
+                "pain_more",
+                _l("More about your pain"),
+                items=(
+                    Question(
+                        "pain_triggers",
+                        "multi",
+                        _l("Which of these make the pain worse?"),
+                        _l("what makes the pain worse"),
+                        hint=_l("Select all that apply. Leave them all empty if none do."),
+                        choices=(
+                            Choice("sit_to_stand", _l("Standing up from a chair")),
+                            Choice("stairs", _l("Climbing stairs")),
+                            Choice("walking", _l("Walking")),
+                            Choice("prolonged_sitting", _l("Sitting for a long time")),
+                            Choice("lying_on_side", _l("Lying on the painful side")),
+                            Choice("bending", _l("Bending forward")),
+                        ),
+                    ),
+                    Question(
+                        "points_to_si_joint",
+                        "single",
+                        _l(
+                            "Can you point with one finger to where it hurts most, just below the dimple at the back of your pelvis?"
+                        ),
+                        _l("if you can point to where it hurts most"),
+                        hint=_l(
+                            "The dimples are at the top of the buttocks, either side of the spine."
+                        ),
+                        choices=YES_NO_NOT_SURE,
+                    ),
+                    Question(
+                        "pain_causes",
+                        "multi",
+                        _l("What do you think started the pain?"),
+                        _l("what started the pain"),
+                        hint=_l("Select all that apply."),
+                        choices=(
+                            Choice("injury", _l("An injury, fall or accident")),
+                            Choice("pregnancy", _l("Pregnancy or giving birth")),
+                            Choice("arthritis", _l("Arthritis")),
+                            Choice("spine_surgery", _l("An operation on my spine")),
+                            Choice(
+                                "leg_length_or_gait",
+                                _l("One leg being longer, or a change in how I walk"),
+                            ),
+                            Choice("gradual", _l("It came on slowly over time")),
+                            Choice("unknown", _l("I don’t know")),
+                        ),
+                    ),
+                ),
+            ),
+            Step(
+                "pain_scores",
+                _l("How much the pain affects you"),
+                items=(
+                    Question(
+                        "pain_average",
+                        "integer",
+                        _l("Over the past week, how bad was your pain on average?"),
+                        _l("how bad your pain was on average"),
+                        hint=_l(
+                            "Enter a number from 0 (no pain) to 10 (the worst pain you can imagine)."
+                        ),
+                        required=True,
+                        min=0,
+                        max=10,
+                        words=_out_of_10,
+                    ),
+                    Question(
+                        "pain_interference",
+                        "integer",
+                        _l(
+                            "Over the past week, how much did the pain get in the way of your daily activities?"
+                        ),
+                        _l("how much the pain got in the way"),
+                        hint=_l(
+                            "Enter a number from 0 (not at all) to 10 (I could not do anything)."
+                        ),
+                        required=True,
+                        min=0,
+                        max=10,
+                        words=_out_of_10,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "treatments",
+        _l("Treatments you have tried"),
+        steps=(
+            Step(
+                "treatments_exercise",
+                _l("Treatments you have tried"),
+                intro=_l("Tell us about treatments without surgery."),
+                items=tuple(_treatment_group(t) for t in TREATMENTS[:4]),
+            ),
+            Step(
+                "treatments_other",
+                _l("More treatments you have tried"),
+                items=(
+                    *(_treatment_group(t) for t in TREATMENTS[4:]),
+                    Question(
+                        "conservative_care_months",
+                        "integer",
+                        _l(
+                            "Altogether, for how many months have you had treatment without surgery?"
+                        ),
+                        _l("how many months you have had treatment without surgery"),
+                        hint=_l("Count all the treatments together. A rough number is fine."),
+                        required=True,
+                        min=0,
+                        max=600,
+                        when=tuple(When(f"{t.key}_tried", "eq", "yes") for t in TREATMENTS),
+                        words=_months,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "tests",
+        _l("Tests and other health conditions"),
+        steps=(
+            Step(
+                "tests",
+                _l("Tests you have had"),
+                items=(
+                    Question(
+                        "exam_done",
+                        "single",
+                        _l(
+                            "Has a doctor or physiotherapist examined you by pressing on or moving your pelvis to test the SI joint?"
+                        ),
+                        _l("if a clinician has tested your SI joint"),
+                        choices=YES_NO_NOT_SURE,
+                    ),
+                    Question(
+                        "exam_result",
+                        "single",
+                        _l("Did those tests bring on your usual pain?"),
+                        _l("if the tests brought on your pain"),
+                        choices=(
+                            Choice("reproduced_pain", _l("Yes, they brought on my usual pain")),
+                            Choice("did_not", _l("No, they did not")),
+                            Choice("not_told", _l("I was not told")),
+                        ),
+                        required=True,
+                        when=(When("exam_done", "eq", "yes"),),
+                    ),
+                    Question(
+                        "exam_positive_tests",
+                        "integer",
+                        _l("If you were told, how many of the tests brought on your pain?"),
+                        _l("how many tests brought on your pain"),
+                        hint=_l("A number from 0 to 6. Leave it empty if you were not told."),
+                        min=0,
+                        max=6,
+                        when=(When("exam_done", "eq", "yes"),),
+                    ),
+                    Question(
+                        "imaging",
+                        "multi",
+                        _l("Which scans or X-rays have you had of your lower back or pelvis?"),
+                        _l("which scans you have had"),
+                        hint=_l(
+                            "Select all that apply. Leave them all empty if you have had none."
+                        ),
+                        choices=(
+                            Choice("xray", _l("X-ray")),
+                            Choice("ct", _l("CT scan")),
+                            Choice("mri", _l("MRI scan")),
+                        ),
+                    ),
+                    Question(
+                        "imaging_result",
+                        "single",
+                        _l("What were you told about the scans?"),
+                        _l("what you were told about the scans"),
+                        choices=(
+                            Choice("si_joint_changes", _l("They showed changes in the SI joint")),
+                            Choice("other_problem", _l("They showed a different problem")),
+                            Choice("normal", _l("They were normal")),
+                            Choice("not_told", _l("I was not told")),
+                        ),
+                        required=True,
+                        when=(When("imaging", "nonempty"),),
+                    ),
+                ),
+            ),
+            Step(
+                "injection",
+                _l("Numbing injection"),
+                items=(
+                    Question(
+                        "diagnostic_injection",
+                        "single",
+                        _l(
+                            "Have you had an injection to numb the SI joint, to find out if it is causing the pain?"
+                        ),
+                        _l("if you have had a numbing injection"),
+                        hint=_l("This is sometimes called a diagnostic block."),
+                        choices=YES_NO_NOT_SURE,
+                        required=True,
+                    ),
+                    Question(
+                        "diagnostic_injection_count",
+                        "integer",
+                        _l("How many numbing injections have you had?"),
+                        _l("how many numbing injections you have had"),
+                        min=1,
+                        max=10,
+                        required=True,
+                        when=(When("diagnostic_injection", "eq", "yes"),),
+                    ),
+                    Question(
+                        "diagnostic_injection_guided",
+                        "single",
+                        _l("Was a scan or X-ray used to guide the needle?"),
+                        _l("if a scan was used to guide the needle"),
+                        hint=_l("For example X-ray, CT or ultrasound."),
+                        choices=YES_NO_NOT_SURE,
+                        required=True,
+                        when=(When("diagnostic_injection", "eq", "yes"),),
+                    ),
+                    Question(
+                        "diagnostic_injection_relief",
+                        "integer",
+                        _l(
+                            "In the hours after the injection, how much less pain did you have, at best?"
+                        ),
+                        _l("how much less pain you had"),
+                        hint=_l(
+                            "As a percentage from 0 to 100. For example, 80 means your pain was 80% less."
+                        ),
+                        min=0,
+                        max=100,
+                        required=True,
+                        when=(When("diagnostic_injection", "eq", "yes"),),
+                        words=_relief,
+                    ),
+                ),
+            ),
+            Step(
+                "health",
+                _l("Other health conditions"),
+                items=(
+                    Question(
+                        "other_conditions",
+                        "multi",
+                        _l("Has a doctor told you that you have any of these?"),
+                        _l("other conditions"),
+                        hint=_l("Select all that apply. Leave them all empty if none do."),
+                        choices=(
+                            Choice("disc_problem", _l("A disc problem in the spine")),
+                            Choice(
+                                "spinal_stenosis", _l("Narrowing of the spine (spinal stenosis)")
+                            ),
+                            Choice("nerve_compression", _l("A trapped or pressed nerve")),
+                            Choice("hip_arthritis", _l("Arthritis in the hip")),
+                            Choice("fibromyalgia", _l("Fibromyalgia")),
+                            Choice(
+                                "inflammatory_arthritis",
+                                _l("Inflammatory arthritis, like ankylosing spondylitis"),
+                            ),
+                        ),
+                    ),
+                    Question(
+                        "previous_lumbar_fusion",
+                        "single",
+                        _l("Have you had an operation to join (fuse) bones in your lower back?"),
+                        _l("if you have had a lower back fusion"),
+                        choices=YES_NO,
+                    ),
+                    Question(
+                        "nicotine_use",
+                        "single",
+                        _l("Do you smoke, vape or use any other nicotine?"),
+                        _l("if you use nicotine"),
+                        choices=YES_NO,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "safety",
+        _l("Safety questions"),
+        steps=(
+            Step(
+                "safety",
+                _l("Safety questions"),
+                intro=_l("These questions check for signs that need a doctor straight away."),
+                items=(
+                    Question(
+                        "red_flags",
+                        "multi",
+                        _l("Do any of these apply to you now?"),
+                        _l("the safety questions"),
+                        hint=_l("Select all that apply. If none do, select ‘None of these’."),
+                        choices=(
+                            Choice(
+                                "bladder_bowel",
+                                _l(
+                                    "New problems controlling your bladder or bowels, or trouble starting to pee"
+                                ),
+                            ),
+                            Choice(
+                                "saddle_numbness",
+                                _l("Numbness or tingling around your genitals or bottom"),
+                            ),
+                            Choice(
+                                "leg_weakness",
+                                _l(
+                                    "Weakness in your legs that is bad or getting worse, or new trouble walking"
+                                ),
+                            ),
+                            Choice(
+                                "both_legs_pain",
+                                _l(
+                                    "New pain down both legs, or leg pain that has spread from one leg to both"
+                                ),
+                            ),
+                            Choice(
+                                "fever_weight_loss",
+                                _l(
+                                    "Fever or chills with the back pain, or losing weight without trying"
+                                ),
+                            ),
+                            Choice("cancer_history", _l("You have had cancer")),
+                            Choice(
+                                "major_trauma",
+                                _l(
+                                    "A recent serious injury, like a fall from a height or a road accident. Or a "
+                                    "smaller fall or knock if you have thin bones (osteoporosis) or take steroid "
+                                    "medicine for a long time"
+                                ),
+                            ),
+                            Choice("none", _l("None of these")),
+                        ),
+                        required=True,
+                        exclusive="none",
+                    ),
+                ),
+            ),
+        ),
     ),
 )
 
+SECTIONS = TREE
+STEPS: tuple[Step, ...] = tuple(step for section in TREE for step in section.steps)
+QUESTIONS: tuple[Question, ...] = tuple(q for step in STEPS for q in step.questions)
 BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
-
-_T = TREATMENT_KEYS
-
-
-def _treatment_keys(names: Iterable[str]) -> tuple[str, ...]:
-    return tuple(f"{n}_{part}" for n in names for part in ("tried", "weeks", "result"))
-
-
-STEPS: tuple[Step, ...] = tuple(
-    Step(s.key, s.title, s.section, s.keys, s.intro, tuple(BY_KEY[k] for k in s.keys))
-    for s in (
-        Step(
-            "about",
-            _l("About you"),
-            "about",
-            ("name", "date_of_birth", "height_cm", "weight_kg", "appointment_date"),
-            _l("All these questions are optional. Fill in what you are happy to share."),
-        ),
-        Step(
-            "pain",
-            _l("Your pain"),
-            "pain",
-            ("pain_duration_months", "pain_locations", "pain_side"),
-        ),
-        Step(
-            "pain_more",
-            _l("More about your pain"),
-            "pain",
-            ("pain_triggers", "points_to_si_joint", "pain_causes"),
-        ),
-        Step(
-            "pain_scores",
-            _l("How much the pain affects you"),
-            "pain",
-            ("pain_average", "pain_interference"),
-        ),
-        Step(
-            "treatments_exercise",
-            _l("Treatments you have tried"),
-            "treatments",
-            _treatment_keys(_T[:4]),
-            _l("Tell us about treatments without surgery."),
-        ),
-        Step(
-            "treatments_other",
-            _l("More treatments you have tried"),
-            "treatments",
-            (*_treatment_keys(_T[4:]), "conservative_care_months"),
-        ),
-        Step(
-            "tests",
-            _l("Tests you have had"),
-            "tests",
-            ("exam_done", "exam_result", "exam_positive_tests", "imaging", "imaging_result"),
-        ),
-        Step(
-            "injection",
-            _l("Numbing injection"),
-            "tests",
-            (
-                "diagnostic_injection",
-                "diagnostic_injection_count",
-                "diagnostic_injection_guided",
-                "diagnostic_injection_relief",
-            ),
-        ),
-        Step(
-            "health",
-            _l("Other health conditions"),
-            "tests",
-            ("other_conditions", "previous_lumbar_fusion", "nicotine_use"),
-        ),
-        Step(
-            "safety",
-            _l("Safety questions"),
-            "safety",
-            ("red_flags",),
-            _l("These questions check for signs that need a doctor straight away."),
-        ),
-    )
-)
-
 STEP_BY_KEY: dict[str, Step] = {s.key: s for s in STEPS}
+DERIVED: tuple[Derived, ...] = tuple(d for section in TREE for d in section.derived)
 
 
 def prune(answers: Mapping[str, Any]) -> Answers:
@@ -934,6 +1233,12 @@ def validate(
         if complete and q.required and q.key not in clean:
             raise AnswerError(q.key, q._missing_message())
     return clean
+
+
+def step_of(key: str) -> Step | None:
+    """The step that asks a question."""
+    q = BY_KEY.get(key)
+    return STEP_BY_KEY[q.step] if q is not None else None
 
 
 def first_unanswered_step(answers: Mapping[str, Any]) -> Step | None:

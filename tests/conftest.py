@@ -6,14 +6,84 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
+from sqlalchemy import URL, create_engine, make_url, text
 from support import csrf_token  # noqa: F401 - re-exported for tests
 
-from screening import create_app
+from screening import accounts, create_app
 from screening.extensions import db
 
 _prepared: set[str] = set()
+
+# Hypothesis: `make test` and CI use "ci", where every run tries the same examples (derandomized,
+# no example database), so a red run always means a real regression. `make test-fast` uses
+# "fast": 20 examples, also the same every run, for a quick loop. `make fuzz` uses "fuzz", a
+# randomised search with more examples; keep what it finds as an @example in the test.
+# A test's own max_examples wins over all three.
+settings.register_profile("ci", derandomize=True, database=None, max_examples=60, print_blob=True)
+settings.register_profile("fast", derandomize=True, database=None, max_examples=20, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, max_examples=500, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# pytest-xdist (`-n 2`): each worker is a process of its own. On SQLite every worker already has
+# its own files (tmp_path). On PostgreSQL each worker gets a database of its own, DATABASE_URL's
+# name plus the worker's ("test_gw0"), created fresh and dropped at the end, so that workers never
+# drop or empty each other's tables; DATABASE_URL is rewritten for everything in the worker,
+# including tests that read it themselves (migrations) and the servers they start.
+def _worker_database() -> tuple[URL, URL] | None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql"):
+        return None
+    server = make_url(url)
+    return server, server.set(database=f"{server.database}_{worker}")
+
+
+def _on_server(server: URL, *statements: str) -> None:
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+_worker_urls: tuple[URL, URL] | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _worker_urls
+    _worker_urls = _worker_database()
+    if _worker_urls is None:
+        return
+    server, own = _worker_urls
+    _on_server(
+        server,
+        f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)',
+        f'CREATE DATABASE "{own.database}"',
+    )
+    os.environ["DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _worker_urls is not None:
+        server, own = _worker_urls
+        _on_server(server, f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its cheapest parameters in the tests: the same code paths (hash, verify, the
+    dummy check for unknown emails, rehash on sign-in), without 0.2 s of CPU per hash and per
+    sign-in, which made up most of the clinician tests' time. Servers started in a subprocess
+    (gunicorn) hash with the production parameters."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    monkeypatch.setattr(accounts, "_dummy_hash", None)
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +109,9 @@ def _reset(app: Flask) -> None:
 
 
 @pytest.fixture
-def make_app(database_url: str, tmp_path) -> Callable[..., Flask]:
+def make_app(database_url: str, tmp_path) -> Iterator[Callable[..., Flask]]:
     """Build an app with config overrides, on a clean database."""
+    made: list[Flask] = []
 
     def _make(**overrides) -> Flask:
         config = {
@@ -51,9 +122,16 @@ def make_app(database_url: str, tmp_path) -> Callable[..., Flask]:
         config.update(overrides)
         app = create_app(config)
         _reset(app)
+        made.append(app)
         return app
 
-    return _make
+    yield _make
+    # Each app has its own engine and pool: close them, or a long run exhausts the server's
+    # connections (PostgreSQL's max_connections).
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

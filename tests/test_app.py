@@ -19,7 +19,7 @@ def test_security_headers_on_every_page(client):
     assert "frame-ancestors 'none'" in csp
     assert "'unsafe-inline'" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
 
 
 def test_unknown_page_is_friendly_404(client):
@@ -31,10 +31,6 @@ def test_unknown_page_is_friendly_404(client):
 def test_production_requires_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    import config
-
-    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", None)
-    monkeypatch.setattr(config.ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({"CONFIG_NAME": "production", "INSTANCE_PATH": str(tmp_path)})
 
@@ -55,3 +51,17 @@ def test_dates_in_words_follow_the_language_of_the_request(make_app):
     with app.test_request_context("/"):
         assert BY_KEY["date_of_birth"].in_words("1972-05-04") == "4 Mai 1972"
     assert BY_KEY["date_of_birth"].in_words("1972-05-04") == "4 May 1972"
+
+
+def test_settings_are_read_when_the_app_is_made_not_at_import(monkeypatch, tmp_path):
+    overrides = {"CONFIG_NAME": "development", "INSTANCE_PATH": str(tmp_path)}
+    monkeypatch.setenv("RESUME_CODE_DAYS", "7")
+    assert create_app(dict(overrides)).config["RESUME_CODE_DAYS"] == 7
+    monkeypatch.setenv("RESUME_CODE_DAYS", "9")
+    assert create_app(dict(overrides)).config["RESUME_CODE_DAYS"] == 9
+
+
+def test_a_setting_that_is_not_a_number_stops_the_start_with_one_clear_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("RESUME_CODE_DAYS", "thirty")
+    with pytest.raises(ConfigError, match=r"^RESUME_CODE_DAYS must be a whole number, like 30$"):
+        create_app({"CONFIG_NAME": "development", "INSTANCE_PATH": str(tmp_path)})

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from support import FULL, full
@@ -133,3 +136,207 @@ def test_evaluate_pathological_json_exits_2_without_traceback(runner, tmp_path, 
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+# --- honest refusals: one line on stderr, exit 2, never a traceback or a hang --------------------
+
+
+def assert_refused(result, *expected: str) -> str:
+    """Exit 2, nothing on stdout, exactly one line on stderr naming the problem; return it."""
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ") and result.stderr.endswith("\n"), result.stderr
+    # splitlines() also splits at \v, \f, \x1c-\x1e, \x85, \u2028 and \u2029.
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    line = result.stderr.rstrip("\n")
+    assert line.isprintable(), repr(line)  # no control, bidi, separator or surrogate character
+    for text in expected:
+        assert text in line, (text, line)
+    return line
+
+
+def both_commands(tmp_path, path):
+    """The argument lists of evaluate and summary-pdf on one answers file."""
+    return [["evaluate", path], ["summary-pdf", path, str(tmp_path / "out.pdf")]]
+
+
+@pytest.mark.parametrize("where", ["name", "key", "list"])
+def test_a_lone_surrogate_is_refused_with_one_line(runner, tmp_path, where):
+    if where == "name":
+        text = json.dumps(full(name="Ann\ud800"))  # json.dumps writes it as \ud800
+    elif where == "key":
+        text = json.dumps({**FULL, "x\udfff": 1})
+    else:
+        text = json.dumps(full(pain_locations=["buttock", "\ud83d"]))
+    path = write(tmp_path, text)
+    for args in both_commands(tmp_path, path):
+        line = assert_refused(runner.invoke(args=args), "surrogate")
+        assert "\\ud800" in line or "\\udfff" in line or "\\ud83d" in line
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_a_lone_surrogate_in_the_name_is_refused_on_standard_input(runner):
+    result = runner.invoke(args=["evaluate", "-"], input=json.dumps(full(name="\ud800")))
+    assert_refused(result, "name", "surrogate", "\\ud800")
+
+
+def test_a_surrogate_pair_written_as_escapes_is_a_real_character(runner, tmp_path):
+    path = write(tmp_path, json.dumps(full(name="Ann \U0001f600")))  # \ud83d\ude00 in the file
+    assert "\\ud83d\\ude00" in (tmp_path / "answers.json").read_text()
+    result = runner.invoke(args=["summary-pdf", path, str(tmp_path / "out.pdf")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (json.dumps(FULL)[:-1] + ', "pain_average": 9}', "pain_average"),
+        ('{"name": "A", "name": "B"}', "name"),
+        ('{"pain_locations": [{"a": 1, "a": 2}]}', "a"),
+        ('{"\\n": 1, "\\n": 2}', '"\\n"'),
+    ],
+)
+def test_duplicate_keys_are_refused_with_one_line(runner, tmp_path, text, expected):
+    path = write(tmp_path, text)
+    for args in both_commands(tmp_path, path):
+        assert_refused(runner.invoke(args=args), "more than once", expected)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_numbers_are_refused(runner, tmp_path, constant):
+    path = write(tmp_path, json.dumps(full(pain_average=0)).replace(": 0", f": {constant}", 1))
+    assert_refused(runner.invoke(args=["evaluate", path]), "not valid JSON", constant)
+
+
+def test_a_file_larger_than_the_limit_is_refused(runner, tmp_path):
+    from screening.cli import MAX_INPUT_BYTES
+
+    text = json.dumps(FULL)
+    path = write(tmp_path, text + " " * (MAX_INPUT_BYTES - len(text)))
+    assert runner.invoke(args=["evaluate", path]).exit_code == 0  # exactly the limit: read
+    path = write(tmp_path, text + " " * (MAX_INPUT_BYTES - len(text) + 1))
+    for args in both_commands(tmp_path, path):
+        assert_refused(runner.invoke(args=args), "larger than")
+
+
+def test_standard_input_larger_than_the_limit_is_refused(runner):
+    from screening.cli import MAX_INPUT_BYTES
+
+    result = runner.invoke(args=["evaluate", "-"], input=" " * (MAX_INPUT_BYTES + 1))
+    assert_refused(result, "standard input", "larger than")
+
+
+def test_a_directory_is_refused(runner, tmp_path):
+    assert_refused(runner.invoke(args=["evaluate", str(tmp_path)]), "directory")
+
+
+def test_a_file_that_is_not_utf8_is_refused(runner, tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_bytes(b'{"name": "\xff"}')
+    assert_refused(runner.invoke(args=["evaluate", str(path)]), "UTF-8")
+
+
+@pytest.mark.parametrize(
+    ("key", "escaped"),
+    [
+        ("\n", '"\\n"'),
+        ("a\r\nb", '"a\\r\\nb"'),
+        ("\u2028", '"\\u2028"'),
+        ("\u2029", '"\\u2029"'),
+        ("\x85", '"\\x85"'),
+        ("\x0b\x0c\x1c\x1d\x1e", '"\\x0b\\x0c\\x1c\\x1d\\x1e"'),
+        ("\x1b[31mred", '"\\x1b[31mred"'),  # a terminal escape sequence
+        ("\u202egnp.exe", '"\\u202egnp.exe"'),  # a bidirectional override
+        ('say "hi"\\', '"say \\"hi\\"\\\\"'),
+        ("", '""'),
+        ("shoe_size", "shoe_size"),
+    ],
+)
+def test_unknown_keys_are_printed_escaped_on_one_line(runner, tmp_path, key, escaped):
+    path = write(tmp_path, json.dumps({key: None}))
+    for args in both_commands(tmp_path, path):
+        line = assert_refused(runner.invoke(args=args), "not a question")
+        assert line.startswith(f"error: {escaped}: "), line
+
+
+def test_paths_are_printed_on_one_line(runner, tmp_path):
+    line = assert_refused(runner.invoke(args=["evaluate", str(tmp_path / "a\nb\u2028.json")]))
+    assert "a\\nb\\u2028.json" in line and "no such file" in line
+
+
+# Real files the in-process runner cannot fake: /dev/zero, a FIFO, standard input from a device.
+# A timeout, so that a regression fails instead of hanging the suite.
+CLI_TIMEOUT = 60
+
+
+def run_cli(tmp_path, *args: str, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(APP_ENV="development", INSTANCE_PATH=str(tmp_path / "instance"))
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "screening", *args],
+            stdin=stdin,
+            capture_output=True,
+            timeout=CLI_TIMEOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"flask {' '.join(args)} still ran after {CLI_TIMEOUT} s")
+
+
+def assert_process_refused(process, *expected: str) -> None:
+    stderr = process.stderr.decode()
+    assert process.returncode == 2, (process.returncode, stderr[-2000:])
+    assert process.stdout == b""
+    assert "Traceback" not in stderr
+    assert stderr.startswith("error: ") and len(stderr.splitlines()) == 1, stderr[-2000:]
+    for text in expected:
+        assert text in stderr, (text, stderr)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "summary-pdf"])
+def test_dev_zero_is_refused_without_hanging(tmp_path, command):
+    args = [command, "/dev/zero"] + (["out.pdf"] if command == "summary-pdf" else [])
+    assert_process_refused(run_cli(tmp_path, *args), "/dev/zero", "not a regular file")
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_a_fifo_is_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "answers.json"
+    os.mkfifo(fifo)
+    assert_process_refused(run_cli(tmp_path, "evaluate", str(fifo)), "not a regular file")
+
+
+def test_standard_input_from_dev_zero_is_read_only_up_to_the_limit(tmp_path):
+    with open("/dev/zero", "rb") as zero:
+        process = run_cli(tmp_path, "evaluate", "-", stdin=zero)
+    assert_process_refused(process, "standard input", "larger than")
+
+
+def test_a_surrogate_name_is_refused_by_the_real_command(tmp_path):
+    path = write(tmp_path, json.dumps(full(name="\ud800")))
+    process = run_cli(tmp_path, "summary-pdf", path, "out.pdf")
+    assert_process_refused(process, "name", "\\ud800")
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_summary_pdf_names_its_output_files_on_one_line(runner, tmp_path):
+    out, html = tmp_path / "out\n.pdf", tmp_path / "out\u2028.html"
+    result = runner.invoke(
+        args=["summary-pdf", write(tmp_path, FULL), str(out), "--html", str(html)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.exists() and html.exists()
+    assert len(result.stdout.splitlines()) == 1 and result.stdout.count("\n") == 1
+    assert "out\\n.pdf" in result.stdout and "out\\u2028.html" in result.stdout
+
+
+def test_summary_pdf_unwritable_output_is_one_line(runner, tmp_path):
+    out = tmp_path / "no\ndir" / "out.pdf"
+    result = runner.invoke(args=["summary-pdf", write(tmp_path, FULL), str(out)])
+    assert_refused(result, "no\\ndir", "cannot be written")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_clinician_support import (
+from support.clinic import (
     ADMIN_PASSWORD,
     audit_rows,
     form_group,

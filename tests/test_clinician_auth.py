@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import time
 
 import pytest
-from test_clinician_support import (
+from sqlalchemy import text
+from support import csrf_token
+from support.clinic import (
     PASSWORD,
     audit_rows,
-    csrf_token,
     make_clinician,
     make_screening,
     sign_in,
@@ -19,6 +22,19 @@ from screening import accounts, clinician
 from screening.extensions import db, limiter
 
 PLACEHOLDERS = {"reference": "SIJ-AAAA-AAAA", "account_id": "1"}
+
+
+def unknown_label(typed: str, app=None) -> str:
+    """How the audit trail names an email of no account: HMAC-SHA256 keyed with SECRET_KEY.
+
+    Written out here from the rule, independently of screening.audit.
+    """
+    from flask import current_app
+
+    secret = (app or current_app).config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    message = b"sign-in email\x00" + typed.strip().lower().encode()
+    return "unknown:" + hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
 
 
 def _url(rule) -> str:
@@ -89,7 +105,11 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client):
         "doctor@clinic.example", "X"
     )
     failures = audit_rows("sign_in_failed")
-    assert [f.actor_email for f in failures] == ["nobody@clinic.example", "doctor@clinic.example"]
+    # An email of no account is kept only as a keyed hash (see test_audit.py).
+    assert [f.actor_email for f in failures] == [
+        unknown_label("nobody@clinic.example"),
+        "doctor@clinic.example",
+    ]
     assert all(f.actor_id is None for f in failures)
 
 
@@ -253,6 +273,22 @@ def test_sign_in_is_rate_limited_per_account(make_app):
         db.session.remove()
 
 
+def test_a_refused_sign_in_stores_an_unknown_email_only_as_a_keyed_hash(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, CLINICIAN_ACCOUNT_LOGIN_LIMIT="2/minute")
+    with app.app_context():
+        make_clinician()
+        client = app.test_client()
+        for _ in range(2):
+            assert sign_in(client, email="my-password-123").status_code == 401
+        assert sign_in(client, email="my-password-123").status_code == 429
+        [row] = audit_rows("sign_in_limited")
+        assert row.actor_email == unknown_label("my-password-123", app)
+        for row in audit_rows():
+            for value in (row.actor_email, row.detail, row.screening_reference, row.action):
+                assert "my-password" not in str(value)
+        db.session.remove()
+
+
 def test_sign_in_is_rate_limited_per_address(make_app):
     app = make_app(RATELIMIT_ENABLED=True, CLINICIAN_LOGIN_LIMIT="4/minute")
     with app.app_context():
@@ -340,11 +376,84 @@ def test_account_rate_limit_key_is_not_the_email(make_app):
     storage = limiter.storage
     keys = set(storage.storage) | set(storage.expirations) | set(getattr(storage, "events", {}))
     assert keys, "nothing was counted in the limiter's storage"
-    with app.test_request_context(
-        "/clinician/login", method="POST", data={"email": "doctor@clinic.example"}
-    ):
-        account_key = clinician._posted_email()
+    # The documented key: "account:" and a keyed SHA-256 of the email, worked out here by hand.
+    secret = app.config["SECRET_KEY"].encode()
+    digest = hmac.new(secret, b"doctor@clinic.example", hashlib.sha256).hexdigest()
+    account_key = "account:" + digest[:32]
     assert any(account_key in key for key in keys)
     for key in keys:
         assert "doctor" not in key.lower() and "clinic.example" not in key.lower(), key
     assert "doctor" not in account_key and len(account_key) == len("account:") + 32
+
+
+# --- audit privacy: what was typed as the email is kept only when it names an account ---------
+
+
+def _every_stored_value() -> list[str]:
+    """Every column of every audit row, as text."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM audit_event")).all()
+    return [str(value) for row in rows for value in row]
+
+
+def test_a_failed_sign_in_with_an_unknown_email_never_stores_what_was_typed(app, client):
+    make_clinician()
+    # A password typed into the email field by mistake, twice, then something else.
+    assert sign_in(client, email="my-password-123").status_code == 401
+    assert sign_in(client, email="  MY-Password-123 ").status_code == 401
+    assert sign_in(client, email="nobody@clinic.example").status_code == 401
+    stored = _every_stored_value()
+    assert len(stored) >= 3 * 7
+    for value in stored:
+        assert "password-123" not in value.lower()
+        assert "nobody" not in value
+    failures = audit_rows("sign_in_failed")
+    labels = [f.actor_email for f in failures]
+    # The same typed text gives the same label, so repeated tries can still be told apart.
+    assert labels == [
+        unknown_label("my-password-123"),
+        unknown_label("my-password-123"),
+        unknown_label("nobody@clinic.example"),
+    ]
+    assert all(re.fullmatch(r"unknown:[0-9a-f]{16}", label) for label in labels)
+    assert labels[0] != labels[2]
+    assert all(f.actor_id is None for f in failures)
+
+
+def test_a_failed_sign_in_of_a_real_account_records_its_email(app, client):
+    make_clinician()
+    assert (
+        sign_in(client, email=" Doctor@Clinic.example", password="wrong password").status_code
+        == 401
+    )
+    [row] = audit_rows("sign_in_failed")
+    assert row.actor_email == "doctor@clinic.example"
+    assert row.actor_id is None
+
+
+def test_the_unknown_label_depends_on_the_secret_key(make_app):
+    labels = []
+    for secret in ("first secret key, 32 characters long", "second secret key, 32 characters!"):
+        app = make_app(SECRET_KEY=secret)
+        with app.app_context():
+            assert sign_in(app.test_client(), email="my-password-123").status_code == 401
+            [row] = audit_rows("sign_in_failed")
+            assert row.actor_email == unknown_label("my-password-123", app)
+            labels.append(row.actor_email)
+            db.session.remove()
+    assert labels[0] != labels[1]
+
+
+def test_the_audit_page_and_command_show_unknown_emails_by_their_label(app, client):
+    make_clinician("admin@clinic.example", password="an admin passphrase here", admin=True)
+    assert sign_in(client, email="my-password-123").status_code == 401
+    label = unknown_label("my-password-123")
+    assert sign_in(client, "admin@clinic.example", "an admin passphrase here").status_code == 302
+    page = client.get("/clinician/admin/audit")
+    assert page.status_code == 200
+    assert f"<td>{label}</td>" in page.text
+    assert "password-123" not in page.text
+    output = app.test_cli_runner().invoke(args=["audit"]).output
+    [line] = [line for line in output.splitlines() if "\tsign_in_failed\t" in line]
+    assert line.split("\t")[1] == label
+    assert "password-123" not in output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_clinician_support import PASSWORD, audit_rows, make_clinician, sign_in
+from support.clinic import PASSWORD, audit_rows, make_clinician, sign_in
 
 from screening import accounts
 from screening.extensions import db
@@ -123,3 +123,120 @@ def test_audit_bad_date_exits_2(runner, bad):
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
     assert "--since" in result.output
+
+
+# --- every message and every printed row on one line, whatever was typed -------------------------
+
+
+def _refused_on_one_line(result, *expected: str) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.count("\n") == 1, result.stderr
+    line = result.stderr.rstrip("\n")
+    assert line.startswith("error: ") and line.isprintable(), repr(line)
+    for text in expected:
+        assert text in line, (text, line)
+    return line
+
+
+@pytest.mark.parametrize(
+    ("email", "shown"),
+    [
+        ("ghost\n@clinic.example", '"ghost\\n@clinic.example"'),
+        ("ghost\u2028@clinic.example", '"ghost\\u2028@clinic.example"'),
+        ("\x1b[2Jghost@clinic.example", '"\\x1b[2jghost@clinic.example"'),  # lower-cased
+        ("\u202eghost@clinic.example", '"\\u202eghost@clinic.example"'),
+    ],
+)
+def test_unknown_account_is_named_escaped_on_one_line(runner, email, shown):
+    for command in ("disable", "enable", "set-password"):
+        result = runner.invoke(args=["clinician", command, email], input=PASSWORD + "\n")
+        line = _refused_on_one_line(result, "no account for")
+        assert line.endswith(shown), line
+
+
+@pytest.mark.parametrize("bad", ["2026-11-01\n", "\u20282026", "\x85", "2026\x1b[0m"])
+def test_audit_bad_date_is_shown_escaped_on_one_line(runner, bad):
+    _refused_on_one_line(runner.invoke(args=["audit", "--since", bad]), "--since")
+
+
+def test_an_email_with_control_characters_is_never_printed_raw(runner):
+    # The email rule refuses whitespace, not every control or bidi character.
+    email = "\x1b[2jdoc\u202e@clinic.example"
+    first = _create(runner, email)
+    if first.exit_code == 0:
+        assert len(first.output.splitlines()) == 1 and first.output.count("\n") == 1
+        assert first.output.rstrip("\n").isprintable(), repr(first.output)
+        _refused_on_one_line(_create(runner, email), "already exists")
+        listed = runner.invoke(args=["clinician", "list"])
+        assert listed.exit_code == 0
+        for line in listed.output.splitlines():
+            assert all(field.isprintable() for field in line.split("\t")), line
+        assert len(listed.output.splitlines()) == 1
+    else:
+        _refused_on_one_line(first)
+
+
+def test_audit_prints_one_line_per_event_whatever_the_detail(runner):
+    from screening import audit
+
+    audit.record("note", "cli", detail="line one\nline two\ttabbed\u2028\x85\x1b[31m")
+    audit.record("note", "cli\r\n", reference="SIJ\u202e", ip="127.0.0.1\n")
+    db.session.commit()
+    result = runner.invoke(args=["audit"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 2 and result.output.count("\n") == 2, result.output
+    for line in lines:
+        fields = line.split("\t")
+        assert len(fields) == 6, fields
+        assert all(field.isprintable() for field in fields), fields
+    assert lines[0].split("\t")[5] == "line one\\nline two\\ttabbed\\u2028\\x85\\x1b[31m"
+
+
+def test_a_password_from_an_endless_stdin_is_refused_not_read_forever(tmp_path):
+    import subprocess
+    import sys
+
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "screening", "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    with open("/dev/zero", "rb") as zero:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "screening",
+                "clinician",
+                "create",
+                "doctor@clinic.example",
+                "--password-stdin",
+            ],
+            env=env,
+            stdin=zero,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: the password on standard input is longer than 1024 characters"
+    ]
+
+
+def test_an_email_with_a_direction_override_is_refused(runner):
+    result = runner.invoke(
+        args=["clinician", "create", "a\u202eb@clinic.example", "--password-stdin"],
+        input="a long passphrase here\n",
+    )
+    assert result.exit_code == 2
+    assert "Enter a valid email address" in result.output

@@ -1,80 +1,15 @@
-"""Helpers for the clinician tests: accounts, submitted screenings and signing in."""
+"""Moved to tests/support/clinic.py: import clinician helpers from `support.clinic`.
 
-from __future__ import annotations
+Kept only for tests/test_clinician_services.py, until it imports from `support.clinic`;
+then delete this file. Nothing else may import it (test modules never import each other).
+"""
 
-import re
-from typing import Any
-
-from flask.testing import FlaskClient
-from sqlalchemy import select
-from support import FULL, csrf_token, full  # noqa: F401 - csrf_token re-exported
-
-from screening import accounts, drafts
-from screening.extensions import db
-from screening.models import AuditEvent, Clinician, Screening
-
-PASSWORD = "correct horse battery staple"
-ADMIN_PASSWORD = "another long passphrase 42"
-
-ANSWERS: dict[str, Any] = FULL  # every core criterion matches, no red flag
-
-
-def answers(**changes: Any) -> dict[str, Any]:
-    """ANSWERS with some changed; None or an empty list removes a key (not answered)."""
-    return full(**changes)
-
-
-def make_clinician(
-    email: str = "doctor@clinic.example", password: str = PASSWORD, admin: bool = False
-) -> Clinician:
-    """Create and commit an account."""
-    clinician = accounts.create(email, password, is_admin=admin)
-    db.session.commit()
-    return clinician
-
-
-def make_screening(**changes: Any) -> Screening:
-    """Create, submit and commit a screening with ANSWERS (changed by keyword)."""
-    screening = drafts.create_draft()
-    screening.answers = answers(**changes)
-    drafts.submit(screening)
-    db.session.commit()
-    return screening
-
-
-def make_draft(**changes: Any) -> Screening:
-    """A draft that was never submitted."""
-    screening = drafts.create_draft()
-    screening.answers = answers(**changes)
-    db.session.commit()
-    return screening
-
-
-def sign_in(
-    client: FlaskClient,
-    email: str = "doctor@clinic.example",
-    password: str = PASSWORD,
-    **extra: str,
-):
-    """Post the sign-in form."""
-    return client.post("/clinician/login", data={"email": email, "password": password, **extra})
-
-
-def audit_rows(action: str | None = None) -> list[AuditEvent]:
-    """Audit rows, oldest first, optionally of one action."""
-    db.session.expire_all()
-    stmt = select(AuditEvent).order_by(AuditEvent.id)
-    if action:
-        stmt = stmt.where(AuditEvent.action == action)
-    return list(db.session.scalars(stmt))
-
-
-def form_group(page: str, input_id: str) -> str:
-    """The HTML of the form group holding the input with this id."""
-    match = re.search(
-        rf'<div class="form-group[^"]*">(?:(?!<div class="form-group).)*?id="{input_id}".*?</div>',
-        page,
-        re.S,
-    )
-    assert match, f"no form group holds #{input_id}"
-    return match.group(0)
+from support.clinic import (  # noqa: F401 - re-exported for test_clinician_services.py only
+    ADMIN_PASSWORD,
+    PASSWORD,
+    audit_rows,
+    make_clinician,
+    make_draft,
+    make_screening,
+    sign_in,
+)

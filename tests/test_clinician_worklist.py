@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_clinician_support import (
+from support import csrf_token
+from support.clinic import (
     audit_rows,
-    csrf_token,
     form_group,
     make_clinician,
     make_draft,
@@ -264,3 +264,10 @@ def test_each_date_error_is_shown_at_its_own_field(doctor_client):
     assert "Enter the start date as a real date" in form_group(page, "from")
     assert "Enter the end date as a real date" in form_group(page, "to")
     assert "start date" not in form_group(page, "to")
+
+
+def test_a_name_typed_with_a_separate_accent_finds_the_stored_name(doctor_client):
+    make_screening(name="José Núñez")  # stored composed (NFC)
+    # The same name typed with combining accents (NFD), as some keyboards send it.
+    html = doctor_client.get("/clinician/", query_string={"q": "Jose\u0301 Nu\u0301n\u0303ez"}).text
+    assert "José Núñez" in html

@@ -7,11 +7,9 @@ first, as in production. Requests go to 127.0.0.1 only, with timeouts; gunicorn 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,14 +19,10 @@ from pathlib import Path
 import pytest
 import requests
 
-_spec = importlib.util.spec_from_file_location(
-    "_load_benchmark", Path(__file__).resolve().parent.parent / "benchmarks" / "load.py"
-)
-load = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = load  # dataclasses look their module up there
-_spec.loader.exec_module(load)
+from benchmarks import harness
+from screening import questionnaire
 
-from screening import questionnaire  # noqa: E402 - after the benchmark module set the path
+pytestmark = pytest.mark.server
 
 PATIENTS = 50
 WORKERS = 3
@@ -37,11 +31,11 @@ WORKERS = 3
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[object, str]]:
     """The project under gunicorn on a fresh, migrated database; always stopped."""
-    kind = load.database_kind()
-    with load.throwaway_database(kind, tmp_path) as url:
-        load.migrate(url, tmp_path)
-        server = load.Server(
-            "screening:create_app()", load.project_env(url, tmp_path), tmp_path, WORKERS
+    kind = harness.database_kind()
+    with harness.throwaway_database(kind, tmp_path) as url:
+        harness.migrate(url, tmp_path)
+        server = harness.Server(
+            "screening:create_app()", harness.project_env(url, tmp_path), tmp_path, WORKERS
         )
         try:
             server.start()
@@ -52,15 +46,15 @@ def served(tmp_path: Path) -> Iterator[tuple[object, str]]:
 
 def test_fifty_patients_at_once_lose_and_mix_up_nothing(served):
     server, url = served
-    people = [load.answers_for(i) for i in range(PATIENTS)]
+    people = [harness.answers_for(i) for i in range(PATIENTS)]
     with ThreadPoolExecutor(max_workers=PATIENTS) as pool:
-        journeys = list(pool.map(lambda a: load.patient_journey(server.url, a), people))
+        journeys = list(pool.map(lambda a: harness.patient_journey(server.url, a), people))
     errors = [e for j in journeys for e in j.errors]
     assert errors == [], errors[:10]
     assert all(j.completed for j in journeys)
     references = [j.reference for j in journeys]
     assert len(set(references)) == PATIENTS
-    stored = load.stored_answers(url, references)
+    stored = harness.stored_answers(url, references)
     for answers, journey in zip(people, journeys, strict=True):
         assert stored[journey.reference] == answers, journey.reference
     # Several workers really served them.
@@ -75,8 +69,7 @@ def test_fifty_patients_at_once_lose_and_mix_up_nothing(served):
     assert "Traceback" not in logs
 
 
-def _resume_code(session: requests.Session, base: str) -> str:
-    html = session.get(base + "/saved", timeout=10).text
+def _resume_code(html: str) -> str:
     return re.search(r'id="resume-code">([A-Z0-9-]+)<', html).group(1)
 
 
@@ -101,21 +94,22 @@ def _wait_for_new_workers(server, old: list[int]) -> None:
 def test_a_worker_killed_mid_journey_loses_nothing_saved_before(served):
     server, url = served
     base = server.url
-    answers = load.answers_for(7)
+    answers = harness.answers_for(7)
     session = requests.Session()
-    journey = load.patient_journey(base, answers, session=session, stop_after=5)
+    journey = harness.patient_journey(base, answers, session=session, stop_after=5)
     assert journey.errors == []
     saved_step = questionnaire.STEPS[5]
     page = session.get(f"{base}/step/{saved_step.key}", timeout=10)
-    body = {**load.step_post(saved_step, answers), "csrf_token": load._token(page.text)}
+    body = {**harness.step_post(saved_step, answers), "csrf_token": harness.csrf_token(page.text)}
     body["action"] = "save"
-    assert session.post(f"{base}/step/{saved_step.key}", data=body, timeout=10).status_code == 200
-    code = _resume_code(session, base)
+    saved = session.post(f"{base}/step/{saved_step.key}", data=body, timeout=10)
+    assert saved.status_code == 200
+    code = _resume_code(saved.text)  # shown once, in the answer to the save
 
     # A step in flight while every worker is killed: it may fail; nothing before it may be lost.
     next_step = questionnaire.STEPS[6]
     page = session.get(f"{base}/step/{next_step.key}", timeout=10)
-    body = {**load.step_post(next_step, answers), "csrf_token": load._token(page.text)}
+    body = {**harness.step_post(next_step, answers), "csrf_token": harness.csrf_token(page.text)}
     outcome: dict[str, object] = {}
 
     def post() -> None:
@@ -135,7 +129,7 @@ def test_a_worker_killed_mid_journey_loses_nothing_saved_before(served):
     # The same browser carries on where it was, with everything saved before the kill.
     for step in questionnaire.STEPS[:6]:
         html = session.get(f"{base}/step/{step.key}", timeout=10).text
-        for key, value in load.step_post(step, answers).items():
+        for key, value in harness.step_post(step, answers).items():
             for v in value if isinstance(value, list) else [value]:
                 assert f'value="{v}"' in html, (step.key, key)
     assert f'value="{answers["name"]}"' in session.get(f"{base}/step/about", timeout=10).text
@@ -144,24 +138,24 @@ def test_a_worker_killed_mid_journey_loses_nothing_saved_before(served):
     page = other.get(base + "/resume", timeout=10)
     r = other.post(
         base + "/resume",
-        data={"code": code, "csrf_token": load._token(page.text)},
+        data={"code": code, "csrf_token": harness.csrf_token(page.text)},
         allow_redirects=False,
         timeout=10,
     )
     assert r.status_code == 302
     for step in questionnaire.STEPS[6:]:
         page = other.get(f"{base}/step/{step.key}", timeout=10)
-        data = {**load.step_post(step, answers), "csrf_token": load._token(page.text)}
+        data = {**harness.step_post(step, answers), "csrf_token": harness.csrf_token(page.text)}
         r = other.post(f"{base}/step/{step.key}", data=data, allow_redirects=False, timeout=10)
         assert r.status_code == 302, step.key
     page = other.get(base + "/check", timeout=10)
     r = other.post(
         base + "/check",
-        data={"csrf_token": load._token(page.text)},
+        data={"csrf_token": harness.csrf_token(page.text)},
         allow_redirects=False,
         timeout=10,
     )
     assert r.status_code == 302
-    reference = load.REFERENCE_RE.search(other.get(base + "/confirmation", timeout=10).text)[0]
-    assert load.stored_answers(url, [reference])[reference] == answers
+    reference = harness.REFERENCE_RE.search(other.get(base + "/confirmation", timeout=10).text)[0]
+    assert harness.stored_answers(url, [reference])[reference] == answers
     assert code not in server.access_log() + server.log()

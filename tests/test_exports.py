@@ -11,7 +11,8 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from test_clinician_support import answers, audit_rows, make_clinician, make_screening, sign_in
+from support import full
+from support.clinic import audit_rows, make_clinician, make_screening, sign_in
 
 from screening import exports, questionnaire
 from screening.criteria import DEFAULT_PROFILE, PROFILES
@@ -122,6 +123,7 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
             assert codes == list(q.values)
             for option in item["answerOption"]:
                 assert option["valueCoding"]["system"] == exports.code_system(q.key)
+                # The export names each code as the questionnaire does.
                 assert option["valueCoding"]["display"] == q.label_of(option["valueCoding"]["code"])
         else:
             assert "answerOption" not in item
@@ -135,6 +137,32 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
                 assert cond["answerCoding"]["code"] == w.value
                 assert w.value in questionnaire.BY_KEY[w.key].values
         assert item.get("enableBehavior") == ("any" if len(q.when) > 1 else None)
+    # And in words a person wrote, not only as the definition says (which the loop above trusts).
+    by_link = {i["linkId"]: i for i in questions}
+    side = [
+        (o["valueCoding"]["code"], o["valueCoding"]["display"])
+        for o in by_link["pain_side"]["answerOption"]
+    ]
+    assert side == [
+        ("left", "Left side"),
+        ("right", "Right side"),
+        ("both", "Both sides"),
+        ("middle", "In the middle"),
+    ]
+    assert by_link["pain_duration_months"]["type"] == "integer"
+    assert by_link["red_flags"]["repeats"] is True
+    assert by_link["diagnostic_injection_relief"]["enableWhen"] == [
+        {
+            "question": "diagnostic_injection",
+            "operator": "=",
+            "answerCoding": {
+                "system": "https://si-joint-screening.example.org/fhir/CodeSystem/"
+                "si-joint-screening-diagnostic-injection",
+                "code": "yes",
+                "display": "Yes",
+            },
+        }
+    ]
 
 
 def test_fhir_questionnaire_response_validates_and_is_typed(app):
@@ -180,7 +208,7 @@ def test_fhir_bundle_validates(app):
 
 
 def test_drafts_cannot_be_exported_as_responses(app):
-    from test_clinician_support import make_draft
+    from support.clinic import make_draft
 
     with pytest.raises(ValueError):
         exports.fhir_questionnaire_response(make_draft())
@@ -213,7 +241,7 @@ def test_csv_download_is_an_audited_attachment(doctor_client):
     assert response.headers["Cache-Control"] == "no-store"
     text = response.data.decode("utf-8-sig")
     [row] = _rows(text)
-    assert exports.answers_from_row(row) == answers(name="Alex Example")
+    assert exports.answers_from_row(row) == full(name="Alex Example")
     summary, per_screening = audit_rows("export_csv")
     assert f"count=1 references={s.reference}" in summary.detail
     assert summary.screening_reference is None

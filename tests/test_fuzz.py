@@ -3,27 +3,37 @@
 Whatever is posted (random text and unicode, huge and negative numbers, missing and repeated
 fields, wrong types, values of other questions): never a server error, and what is stored always
 passes the questionnaire's own validation.
+
+Each input is generated in a class whose outcome is known from how it was made, written out
+here (never asked of the code under test): a NUL character anywhere is 400; a step post with one
+answer its question can never accept is the page again (200), one with the realistic answers
+is a redirect (302); a date range with a wrong day goes back to the form; an address never used
+is 404; and so on. Each test asserts the exact status of its class.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import string
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from support import FULL, MINIMAL
-from test_clinician_support import ADMIN_PASSWORD, make_clinician, make_screening, sign_in
+from support import FULL, MINIMAL, form_data
+from support.clinic import ADMIN_PASSWORD, make_clinician, make_screening, sign_in
 
 from screening import accounts, drafts, questionnaire
 from screening.extensions import db
 from screening.models import Clinician, Screening
 
+# How many examples comes from the Hypothesis profile (tests/conftest.py): the "ci" profile of
+# `make test` tries the same 60 every run ("fast", for `make test-fast`, the same 20); `make fuzz`
+# searches at random, with more. Every input
+# that ever failed is kept below as an @example, so that it is tried in every run.
 FUZZ = settings(
-    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -77,24 +87,27 @@ VALUE = st.one_of(
 FIELD = st.lists(VALUE, max_size=4)
 
 
-def _body(step_keys: list[str]) -> st.SearchStrategy[dict[str, list[str]]]:
-    keys = st.one_of(
-        st.sampled_from(step_keys),
-        st.sampled_from(step_keys),  # the step's own fields, more often
-        st.sampled_from(ALL_KEYS),
-        st.sampled_from(["action", "csrf_token", "screening_token", "id", "reference"]),
-        st.text(string.ascii_letters + "_[].", min_size=1, max_size=20),
-    )
-    return st.dictionaries(keys, FIELD, max_size=12)
-
-
 START = st.sampled_from(["empty", "minimal", "full"])
 STARTING_ANSWERS = {"empty": {}, "minimal": MINIMAL, "full": FULL}
 
 
 def _nul(*parts: object) -> bool:
-    """Whether a body or URL carries a NUL character, which every route refuses with 400."""
-    return "\x00" in repr(parts) or "\\x00" in repr(parts)
+    """Whether a body or URL carries a NUL character, which every route refuses with 400.
+
+    The character itself, in any key or value; not the four characters backslash, x, 0, 0.
+    """
+    stack: list[object] = list(parts)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
 
 
 def _assert_storable(answers: dict) -> None:
@@ -102,13 +115,72 @@ def _assert_storable(answers: dict) -> None:
     assert questionnaire.validate(answers, complete=False) == answers
 
 
+# Keys that are not questions of the step being posted: other questions', the form's own, made up.
+OTHER_KEYS = st.one_of(
+    st.sampled_from(ALL_KEYS),
+    st.sampled_from(["csrf_token", "screening_token", "id", "reference"]),
+    st.text(string.ascii_letters + "_[].", min_size=1, max_size=20),
+)
+# The submit button: none, Continue, Save and come back later, or anything; the first one counts.
+ACTION = st.one_of(
+    st.just([]), st.just(["continue"]), st.just(["save"]), st.lists(TEXT, min_size=1, max_size=2)
+)
+# Characters no one-line text answer may hold: line breaks, a bidirectional override.
+NOT_ONE_LINE = st.sampled_from(["\n", "\r", "\u2028", "\u2029", "\x85", "\u202e"])
+
+
+def _never_accepted(question: questionnaire.Question) -> st.SearchStrategy[str]:
+    """A value this question can never accept, by its type.
+
+    Text answers are one line of visible text: a line break or a bidirectional control between
+    two letters is always refused. No number, date or choice value starts with "~".
+    """
+    if question.type == "text":
+        return st.builds(lambda a, c, b: f"x{a}{c}{b}x", TEXT, NOT_ONE_LINE, TEXT)
+    return TEXT.map(lambda t: "~" + t)
+
+
+@st.composite
+def step_posts(draw, step: questionnaire.Step) -> tuple[str, str, dict[str, list[str]]]:
+    """(start, kind, body): what the draft holds before, and a post of one of two kinds.
+
+    "realistic": the step's answers from the realistic answers the draft started from (FULL for
+    an empty draft), plus any other fields: always accepted. "wrong": any values for any of the
+    step's fields, and one question that is always asked (it has no condition) given a value it
+    never accepts: always refused.
+    """
+    start = draw(START)
+    kind = draw(st.sampled_from(["realistic", "wrong"]))
+    if kind == "realistic":
+        source = MINIMAL if start == "minimal" else FULL
+        body = {k: v if isinstance(v, list) else [v] for k, v in form_data(step, source).items()}
+    else:
+        body = draw(st.dictionaries(st.sampled_from(list(step.keys)), FIELD, max_size=8))
+        target = draw(st.sampled_from([q for q in step.questions if not q.when]))
+        body[target.key] = [draw(_never_accepted(target))]
+    others = st.dictionaries(
+        OTHER_KEYS.filter(lambda k: k not in step.keys and k != "action"), FIELD, max_size=6
+    )
+    body.update(draw(others))
+    action = draw(ACTION)
+    if action:
+        body["action"] = action
+    return start, kind, body
+
+
 @pytest.mark.parametrize("step_key", [s.key for s in questionnaire.STEPS])
 def test_any_post_to_a_step_is_handled_and_stores_only_valid_answers(app, step_key):
     step = questionnaire.STEP_BY_KEY[step_key]
+    always_asked = [q.key for q in step.questions if not q.when]
 
     @FUZZ
-    @given(body=_body(list(step.keys)), start=START, returning=st.booleans())
-    def run(body: dict[str, list[str]], start: str, returning: bool) -> None:
+    @given(post=step_posts(step), returning=st.booleans())
+    @example(
+        post=("full", "realistic", {**form_data(step, FULL), step.keys[0]: ["\x00"]}),
+        returning=True,
+    )
+    def run(post: tuple[str, str, dict[str, list[str]]], returning: bool) -> None:
+        start, kind, body = post
         screening = drafts.create_draft()
         screening.answers = dict(STARTING_ANSWERS[start])
         db.session.commit()
@@ -117,23 +189,49 @@ def test_any_post_to_a_step_is_handled_and_stores_only_valid_answers(app, step_k
             session["screening_token"] = screening.token
         url = f"/step/{step_key}" + ("?return=check" if returning else "")
         response = client.post(url, data=body)
-        expected = (400,) if _nul(body) else (200, 302)
-        assert response.status_code in expected, response.status_code
+        saving = body.get("action", [""])[0] == "save"
+        if _nul(body):
+            expected = 400
+        elif kind == "wrong" or saving:
+            expected = 200  # the page again with its errors, or the page with the resume code
+        else:
+            expected = 302  # on to the next step, or back to check answers
+        assert response.status_code == expected, (kind, saving, response.status_code)
         db.session.expire_all()
         stored = db.session.get(Screening, screening.id)
         if stored is None:  # nothing deletes a draft from a step post
             pytest.fail("the draft disappeared")
-        _assert_storable(dict(stored.answers))
+        answers = dict(stored.answers)
+        _assert_storable(answers)
         assert stored.status == "draft"
-        # The pages still render with whatever was stored.
+        if expected == 400 or kind == "wrong":
+            assert answers == STARTING_ANSWERS[start]  # nothing saved
+        else:
+            source = MINIMAL if start == "minimal" else FULL
+            for key in always_asked:
+                assert answers.get(key) == source.get(key), key
+        # The pages still render with whatever was stored; check answers needs every step.
         assert client.get(f"/step/{step_key}").status_code == 200
-        assert client.get("/check").status_code in (200, 302)
+        assert client.get("/check").status_code == (302 if start == "empty" else 200)
 
     run()
 
 
+def test_the_text_backslash_x00_is_an_answer_not_a_nul_character(app):
+    # Found by chance: the four characters backslash, x, 0, 0 were taken for a NUL character.
+    client = app.test_client()
+    client.post("/start")
+    assert client.post("/step/safety", data={"red_flags": "\\x00"}).status_code == 200
+    assert client.post("/step/about", data={"name": "\\x00"}).status_code == 302
+    assert client.get("/step/about").status_code == 200
+    db.session.expire_all()
+    assert db.session.scalars(select(Screening)).one().answers == {"name": "\\x00"}
+
+
 @FUZZ
 @given(code=st.one_of(TEXT, NASTY), action=st.one_of(st.none(), TEXT, st.just("delete")))
+@example(code="\\x00", action=None)
+@example(code="\x00", action="delete")
 def test_any_resume_post_is_handled(app, code, action):
     data = {"code": code} if action is None else {"code": code, "action": action}
     response = app.test_client().post("/resume", data=data)
@@ -154,66 +252,164 @@ def admin_client(app):
 
 
 ARGS = st.dictionaries(
-    st.sampled_from(["q", "outcome", "reviewed", "red_flags", "page", "from", "to", "user"])
-    | st.sampled_from(["reference", "next"]),
+    st.sampled_from(["q", "outcome", "reviewed", "red_flags", "page", "user", "reference", "next"]),
     st.one_of(TEXT, NASTY, st.integers(-(10**30), 10**30).map(str)),
     max_size=6,
 )
-
-
-@FUZZ
-@given(args=ARGS)
-@example(args={"page": str(2**63)})
-@example(args={"to": "9999-12-31", "from": "0001-01-01"})
-def test_any_worklist_export_and_audit_query_is_handled(admin_client, args):
-    for path in ("/clinician/", "/clinician/export", "/clinician/admin/audit"):
-        response = admin_client.get(path, query_string=args)
-        assert response.status_code == (400 if _nul(args) else 200), (path, response.status_code)
-    for path in ("/clinician/export.csv", "/clinician/export.fhir.json"):
-        response = admin_client.get(path, query_string=args)
-        expected = (400,) if _nul(args) else (200, 302)
-        assert response.status_code in expected, (path, response.status_code)
-
-
-@FUZZ
-@given(
-    ident=st.one_of(
-        TEXT.filter(lambda t: "/" not in t and "?" not in t and "#" not in t),
-        st.integers(-(10**30), 10**30).map(str),
-    )
+WRONG = "wrong"
+# A bound of the export's date range, as typed, with the day it means: None when left empty,
+# WRONG when it is no day as YYYY-MM-DD (the calendar's last day is refused too: no range can
+# end after it). None for the whole pair: not in the query at all.
+RANGE_DAY = st.one_of(
+    st.none(),
+    st.just(("", None)),
+    st.dates(max_value=dt.date(9999, 12, 30)).map(lambda d: (d.isoformat(), d)),
+    st.sampled_from(["2026-02-30", "2026-13-01", "9999-12-31", "26-11-01", "1e9", " ", "0"]).map(
+        lambda t: (t, WRONG)
+    ),
+    TEXT.map(lambda t: ("~" + t, WRONG)),
 )
+
+
+def _download_status(start: tuple | None, end: tuple | None) -> int:
+    """A download with a wrong day, or a range that ends before it starts, goes back to the
+    form (302); any other range is the file (200)."""
+    days = [bound[1] for bound in (start, end) if bound is not None]
+    if WRONG in days:
+        return 302
+    if start and end and start[1] and end[1] and end[1] < start[1]:
+        return 302
+    return 200
+
+
+@FUZZ
+@given(args=ARGS, start=RANGE_DAY, end=RANGE_DAY)
+@example(args={"page": str(2**63)}, start=None, end=None)
+@example(args={"q": "\\x00"}, start=None, end=None)
+@example(args={}, start=("0001-01-01", dt.date(1, 1, 1)), end=("9999-12-31", WRONG))
+@example(
+    args={}, start=("2026-11-02", dt.date(2026, 11, 2)), end=("2026-11-01", dt.date(2026, 11, 1))
+)
+def test_any_worklist_export_and_audit_query_is_handled(admin_client, args, start, end):
+    query = dict(args)
+    for name, bound in (("from", start), ("to", end)):
+        if bound is not None:
+            query[name] = bound[0]
+    for path in ("/clinician/", "/clinician/export", "/clinician/admin/audit"):
+        response = admin_client.get(path, query_string=query)
+        assert response.status_code == (400 if _nul(query) else 200), (path, response.status_code)
+    expected = 400 if _nul(query) else _download_status(start, end)
+    for path in ("/clinician/export.csv", "/clinician/export.fhir.json"):
+        response = admin_client.get(path, query_string=query)
+        assert response.status_code == expected, (path, response.status_code)
+
+
+def _url_statuses(ident: str, admin_id: int) -> tuple[int, ...]:
+    """What GET screening page, GET summary, POST review, POST disable and POST enable answer
+    for `ident` in their URLs, when no screening has that reference."""
+    if "\x00" in ident:
+        return (400,) * 5
+    # Tabs and line breaks are dropped from a URL by the client (urllib, as WHATWG URLs).
+    seen = ident.replace("\t", "").replace("\n", "").replace("\r", "")
+    if seen == "":
+        # "screenings/" is no page; "screenings//summary" is redirected to the merged slashes;
+        # "screenings//review" merged is the GET-only page of a screening called "review";
+        # "accounts//disable" merged matches nothing.
+        return (404, 308, 405, 404, 404)
+    # An account id is digits (any script's decimal digits, as Werkzeug's int converter reads
+    # them); one's own account: disabling it is refused with a message, enabling it does
+    # nothing, and both go back to the accounts page.
+    account = 302 if seen.isdecimal() and int(seen) == admin_id else 404
+    return (404, 404, 404, account, account)
+
+
+# No "/", "?", "#" or "%" (they change which URL it is), and not 11 letters and digits, which
+# a reference like SIJ-7K3Q-9XMD in any case or spacing could be.
+URL_PART = st.one_of(
+    TEXT.filter(lambda t: not set(t) & set("/?#%") and sum(c.isalnum() for c in t) != 11),
+    st.integers(-(10**30), 10**30).map(str),
+)
+
+
+@FUZZ
+@given(ident=URL_PART)
 @example(ident=str(2**31))  # one past PostgreSQL's integer
 @example(ident=str(10**30))  # past SQLite's integer
+@example(ident="")
+@example(ident="\n")
+@example(ident="1")
+@example(ident="01")
+@example(ident="\u0661")  # ARABIC-INDIC DIGIT ONE
 def test_any_reference_or_account_id_in_a_url_is_handled(admin_client, ident):
-    # 404 for what does not exist, 400 for NUL, 308 or 405 where an empty part leaves "//".
-    allowed = (200, 302, 308, 400, 404, 405)
-    for path in (
-        f"/clinician/screenings/{ident}",
-        f"/clinician/screenings/{ident}/summary",
-    ):
-        assert admin_client.get(path).status_code in allowed, path
-    response = admin_client.post(f"/clinician/screenings/{ident}/review")
-    assert response.status_code in allowed
-    for action in ("disable", "enable"):
-        response = admin_client.post(f"/clinician/admin/accounts/{ident}/{action}")
-        assert response.status_code in allowed, (action, response.status_code)
+    admin_id = db.session.scalar(
+        select(Clinician.id).where(Clinician.email == "admin@clinic.example")
+    )
+    statuses = (
+        admin_client.get(f"/clinician/screenings/{ident}").status_code,
+        admin_client.get(f"/clinician/screenings/{ident}/summary").status_code,
+        admin_client.post(f"/clinician/screenings/{ident}/review").status_code,
+        admin_client.post(f"/clinician/admin/accounts/{ident}/disable").status_code,
+        admin_client.post(f"/clinician/admin/accounts/{ident}/enable").status_code,
+    )
+    assert statuses == _url_statuses(ident, admin_id)
+
+
+# Accounts: an email that is certainly an address (letters and digits, a dot-separated domain)
+# or certainly not one (no "@", two "@"s, nothing before or after it, a space, a bidi control);
+# a password of 12 characters or more, or of fewer.
+GOOD_EMAIL = st.builds(
+    lambda local, domain, pad: f"{pad}{local}@{domain}.example{pad}",
+    st.text(string.ascii_letters + string.digits, min_size=1, max_size=20),
+    st.text(string.ascii_lowercase, min_size=1, max_size=12),
+    st.sampled_from(["", " "]),
+)
+BAD_EMAIL = st.one_of(
+    TEXT.filter(lambda t: "@" not in t),
+    st.sampled_from(
+        [
+            "a@b@clinic.example",
+            "@clinic.example",
+            "doctor@",
+            "doc tor@clinic.example",
+            "doctor@clinic.example\u202e",
+        ]
+    ),
+)
+GOOD_PASSWORD = st.text(string.ascii_letters + string.digits, min_size=12, max_size=40)
+SHORT_PASSWORD = st.text(string.ascii_letters + string.digits, max_size=11)
+
+
+def _existing(email: str) -> bool:
+    """Whether an account with this address (any case, spaces around) is already stored."""
+    clean = email.strip().lower()
+    if "\x00" in clean:
+        return False  # no stored address has one (and PostgreSQL cannot even compare with it)
+    return db.session.scalar(select(Clinician.id).where(Clinician.email == clean)) is not None
 
 
 @FUZZ
 @given(
-    email=st.one_of(TEXT, NASTY, st.emails().map(str)),
-    password=st.one_of(TEXT, NASTY, st.text(min_size=12, max_size=40)),
+    email=st.one_of(GOOD_EMAIL.map(lambda e: (e, True)), BAD_EMAIL.map(lambda e: (e, False))),
+    password=st.one_of(
+        GOOD_PASSWORD.map(lambda p: (p, True)),
+        SHORT_PASSWORD.map(lambda p: (p, False)),
+        st.text(min_size=12, max_size=40).map(lambda p: (p, "\x00" not in p)),
+    ),
     is_admin=st.one_of(st.none(), TEXT, st.just("1")),
 )
 def test_any_account_form_is_handled_and_stores_only_valid_accounts(
     admin_client, email, password, is_admin
 ):
+    (email, email_ok), (password, password_ok) = email, password
     data = {"email": email, "password": password}
     if is_admin is not None:
         data["is_admin"] = is_admin
+    before = _existing(email)
+    created = email_ok and password_ok and not _nul(data) and not before
     response = admin_client.post("/clinician/admin/accounts", data=data)
-    assert response.status_code in (302, 400), response.status_code  # 400: refused, or NUL
+    assert response.status_code == (302 if created else 400)
     db.session.expire_all()
+    assert _existing(email) is (before or created)
     for clinician in db.session.scalars(select(Clinician)):
         assert accounts.normalise_email(clinician.email) == clinician.email
         assert clinician.password_hash.startswith("$argon2id$")
@@ -222,6 +418,7 @@ def test_any_account_form_is_handled_and_stores_only_valid_accounts(
 
 @FUZZ
 @given(email=st.one_of(TEXT, NASTY), password=st.one_of(TEXT, NASTY), next_=TEXT)
+@example(email="\\x00", password="\\x00", next_="\\x00")
 def test_any_sign_in_post_is_handled(app, email, password, next_):
     data = {"email": email, "password": password, "next": next_}
     response = app.test_client().post("/clinician/login", data=data)
@@ -252,11 +449,21 @@ def _no_crash(result) -> None:
     assert result.exit_code == 2, (result.exit_code, result.output)
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
-    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
+    # One line for a terminal too: no \r, \v, \x85, \u2028, escape sequences or bidi controls.
+    assert len(result.output.splitlines()) == 1, result.output
+    assert result.output.rstrip("\n").isprintable(), repr(result.output)
 
 
 @FUZZ
 @given(content=FILE_BYTES)
+# Found by chance: the raw key was printed, so the message took three lines.
+@example(content=b'{"\\n": null}')
+@example(content=b'{"\\r\\n\\u2028\\u2029\\u0085\\u000b\\u001b[2J\\u202e": 1}')
+@example(content=b'{"name": "\\ud800"}')  # a lone surrogate cannot go into the PDF
+@example(content=b'{"name": "A", "name": "B"}')  # which one counts would be a guess
+@example(content=b'{"pain_average": NaN}')
+@example(content=json.dumps({"name": "\n\u2028"}).encode())
 def test_evaluate_and_summary_pdf_refuse_malformed_files_with_exit_2(app, tmp_path, content):
     path = tmp_path / "answers.json"
     path.write_bytes(content)
@@ -277,21 +484,36 @@ def _mix_stderr_supported() -> bool:
 
 
 @FUZZ
-@given(email=st.one_of(TEXT, NASTY), password=st.one_of(TEXT, NASTY))
-def test_clinician_create_refuses_bad_input_with_exit_2(app, email, password):
-    if "\n" in password or "\r" in password:
-        password = password.splitlines()[0] if password.splitlines() else ""
-    try:
-        accounts.normalise_email(email)
-        accounts.check_password(password)
-        valid = True
-    except accounts.AccountError:
-        valid = False
+@given(
+    email=st.one_of(GOOD_EMAIL.map(lambda e: (e, True)), BAD_EMAIL.map(lambda e: (e, False))),
+    password=st.one_of(
+        GOOD_PASSWORD.map(lambda p: (p, True)), SHORT_PASSWORD.map(lambda p: (p, False))
+    ),
+)
+@example(email=("doctor@clinic.example", True), password=("correct horse battery", True))
+def test_clinician_create_exits_0_or_2_as_its_input_says(app, email, password):
+    (email, email_ok), (password, password_ok) = email, password
+    created = email_ok and password_ok and not _existing(email)
     result = app.test_cli_runner().invoke(
         args=["clinician", "create", "--password-stdin", "--", email], input=password + "\n"
     )
-    if valid:
-        assert result.exit_code in (0, 2), result.output  # 2: that account already exists
+    if created:
+        assert result.exit_code == 0, result.output
+        assert _existing(email)
     else:
+        # A bad address, a short password, or an account for that address already exists.
         _no_crash(result)
     db.session.rollback()
+
+
+def test_the_suite_tries_the_same_examples_every_run_unless_fuzzing():
+    ci, fuzz = settings.get_profile("ci"), settings.get_profile("fuzz")
+    fast = settings.get_profile("fast")
+    for same in (ci, fast):
+        assert same.derandomize and same.database is None  # no seed, no saved examples
+    assert fast.max_examples < ci.max_examples
+    assert not fuzz.derandomize and fuzz.max_examples > ci.max_examples
+    loaded = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+    for current in (settings.default, FUZZ):
+        assert current.derandomize == loaded.derandomize
+        assert current.max_examples == loaded.max_examples

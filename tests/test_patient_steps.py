@@ -242,7 +242,8 @@ def _errors(html: str) -> list[str]:
             "pain",
             "pain_duration_months",
             "10,000",
-            "The number for how many months you have had this pain must be 600 or less",
+            "Enter how many months you have had this pain as a whole number without commas, "
+            "dots or spaces, like 12",
         ),
         ("pain", "pain_duration_months", "", "Enter how many months you have had this pain"),
         ("pain", "pain_side", "upside_down", "Select which side the pain is on from the list"),
@@ -259,7 +260,13 @@ def _errors(html: str) -> list[str]:
             "31/02/1970",
             "Enter your date of birth as a real date, like 1970-03-27",
         ),
-        ("about", "height_cm", "1.7", "Enter your height as a whole number, like 12"),
+        (
+            "about",
+            "height_cm",
+            "1.7",
+            "Enter your height as a whole number without commas, dots or spaces, like 12",
+        ),
+        ("about", "height_cm", "--170", "Enter your height as a whole number, like 12"),
         ("about", "name", "x" * 101, "Your name must be 100 characters or fewer"),
     ],
 )
@@ -421,13 +428,14 @@ def test_check_answers_lists_every_answer_in_words_by_section(client):
     assert "Lower back, Buttock" in html
     assert "14 May 1972" in html
     # The appointment date was skipped
-    assert re.search(
-        r"The date of your appointment with the specialist</dt>\s*<dd[^>]*>Not provided<", html
-    )
+    assert re.search(r"Appointment</dt>\s*<dd[^>]*>Not provided<", html)
     assert (
         'Change<span class="visually-hidden"> how many months you have had this pain</span>' in html
     )
     assert 'href="/step/pain?return=check#pain_duration_months"' in html
+    # A treatment's questions are one row, its Change link goes to the first of them.
+    assert re.search(r"Physical therapy \(physiotherapy\)</dt>\s*<dd[^>]*>Yes · 12 weeks · ", html)
+    assert 'href="/step/treatments_exercise?return=check#physical_therapy_tried"' in html
 
 
 def test_change_link_returns_to_check_answers(client):
@@ -541,21 +549,29 @@ def test_red_flags_are_the_first_thing_on_the_confirmation_page(client):
 # --- save, resume and delete --------------------------------------------------------------------------
 
 
-def _save(client, step="pain", data=None) -> str:
+def _save_page(client, step="pain", data=None) -> str:
+    # The code is shown once, in the answer to the save itself (no redirect, nothing stored).
     response = _post(client, step, data, action="save")
-    assert response.status_code == 302 and response.location.endswith("/saved")
-    html = client.get("/saved").get_data(as_text=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _code_in(html: str) -> str:
     match = re.search(r'<p class="code-box" id="resume-code">([A-Z0-9-]+)</p>', html)
     assert match, html
     return match.group(1)
 
 
+def _save(client, step="pain", data=None) -> str:
+    return _code_in(_save_page(client, step, data))
+
+
 def test_save_and_come_back_later_shows_a_code_to_write_down(client, app):
     _start(client)
     _post(client, "about")
-    code = _save(client, "pain", {"pain_duration_months": "18"})
+    html = _save_page(client, "pain", {"pain_duration_months": "18"})
+    code = _code_in(html)
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
-    html = client.get("/saved").get_data(as_text=True)
     assert "Write this code down" in html
     expires = (dt.date.today() + dt.timedelta(days=app.config["RESUME_CODE_DAYS"])).strftime(
         "%-d %B %Y"
@@ -762,3 +778,83 @@ def test_start_page_offers_to_carry_on_or_see_sent_answers(client):
     html = client.get("/").get_data(as_text=True)
     assert "See the answers you have already sent" in html
     assert "Carry on with the answers" not in html
+
+
+def _error_beside(key: str, message: str) -> str:
+    return (
+        f'<p class="error-message" id="{key}-error">'
+        f'<span class="visually-hidden">Error:</span> {message}</p>'
+    )
+
+
+MONTHS = "how many months you have had this pain"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1,5", f"Enter {MONTHS} as a whole number without commas, dots or spaces, like 12"),
+        ("7.5", f"Enter {MONTHS} as a whole number without commas, dots or spaces, like 12"),
+        ("--5", f"Enter {MONTHS} as a whole number, like 12"),
+        ("---0", f"Enter {MONTHS} as a whole number, like 12"),
+        ("+5", f"Enter {MONTHS} as a whole number, like 12"),
+        ("0" * 5000 + "5", f"Enter {MONTHS} as a whole number, like 12"),
+        ("\uff11\uff12", f"Enter {MONTHS} using the digits 0 to 9, like 12"),
+    ],
+)
+def test_a_number_that_is_not_plain_digits_is_refused_and_the_saved_answer_kept(
+    client, typed, message
+):
+    _start(client)
+    assert _post(client, "pain").status_code == 302
+    assert _stored()["pain_duration_months"] == 18
+    response = _post(client, "pain", dict(POSTS["pain"], pain_duration_months=typed))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert _errors(html) == [("pain_duration_months", message)]
+    assert _error_beside("pain_duration_months", message) in html
+    assert _stored()["pain_duration_months"] == 18
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Alex\u2028Example", "Your name must be on one line"),
+        ("Alex\u0085Example", "Your name must be on one line"),
+        (
+            "\u202eelpmaxE xelA",
+            "Your name has a hidden or unusual character in it: please type it again instead "
+            "of pasting it",
+        ),
+        (
+            "\u200b\u200d",
+            "Your name has a hidden or unusual character in it: please type it again instead "
+            "of pasting it",
+        ),
+        ("\u0301\u0301", "Enter your name using letters you can see"),
+    ],
+)
+def test_a_name_with_a_line_break_or_hidden_characters_is_refused_beside_the_field(
+    client, typed, message
+):
+    _start(client)
+    assert _post(client, "about").status_code == 302
+    response = _post(client, "about", dict(POSTS["about"], name=typed))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert _errors(html) == [("name", message)]
+    assert _error_beside("name", message) in html
+    assert _stored()["name"] == "Alex Example"
+
+
+def test_a_name_with_accents_apostrophes_and_other_scripts_is_kept(client):
+    _start(client)
+    for typed, kept in [
+        ("Siobhán O’Brien-Ní Dhuibhir", "Siobhán O’Brien-Ní Dhuibhir"),
+        ("Jose\u0301 Nun\u0303ez", "José Nuñez"),
+        ("王小明", "王小明"),
+        ("علی\u200cرضا", "علی\u200cرضا"),
+        ("דוד לוי", "דוד לוי"),
+    ]:
+        assert _post(client, "about", dict(POSTS["about"], name=typed)).status_code == 302
+        assert _stored()["name"] == kept

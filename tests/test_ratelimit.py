@@ -6,11 +6,13 @@ that they are shared through Redis like the patient limits.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -121,6 +123,84 @@ def test_behind_a_trusted_proxy_the_client_address_counts(make_app):
 def test_storage_comes_from_the_setting(make_app):
     make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     assert type(limiter.storage).__name__ == "MemoryStorage"
+
+
+# --- Redis down: the in-memory fallback ---------------------------------------------------------
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down_app(make_app):
+    """Limits on, storage a Redis URL where no server answers."""
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_closed_port()}",
+        START_LIMIT="3/minute",
+        CLINICIAN_LOGIN_LIMIT="3/minute",
+        CLINICIAN_ACCOUNT_LOGIN_LIMIT="100/minute",
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+    # The limiter is one object for every app of this test run: do not leave it "storage down".
+    limiter._storage_dead = False
+
+
+def test_with_redis_down_requests_do_not_fail_and_limits_still_hold(redis_down_app, caplog):
+    assert type(limiter.storage).__name__ == "RedisStorage"
+    client = redis_down_app.test_client()
+    addr = _addr()
+    with caplog.at_level(logging.INFO, logger="flask-limiter"):
+        assert client.get("/", environ_base={"REMOTE_ADDR": addr}).status_code == 200
+        starts = [_post(client, "/start", addr=addr).status_code for _ in range(4)]
+        sign_ins = [
+            _post(client, "/clinician/login", {"email": "a@b.example", "password": "x"}, addr)
+            for _ in range(4)
+        ]
+    assert starts == [302, 302, 302, 429]
+    assert [r.status_code for r in sign_ins[:3]] == [401, 401, 401]  # a wrong password, answered
+    assert sign_ins[3].status_code == 429
+    assert "Too many tries" in sign_ins[3].get_data(as_text=True)
+    # Another address is not limited by this one's tries.
+    assert _post(client, "/start", addr=_addr()).status_code == 302
+    assert "falling back to in-memory storage" in caplog.text
+    assert "exceeded" not in caplog.text  # breaches are not logged (their keys are hashed anyway)
+
+
+def test_a_redis_that_never_answers_does_not_hang_requests(make_app):
+    """A Redis host that accepts connections but never replies: requests answer within seconds."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections complete in the kernel's backlog; nothing ever reads them
+        app = make_app(
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{silent.getsockname()[1]}",
+            START_LIMIT="2/minute",
+        )
+        addr, statuses = _addr(), []
+
+        def patient() -> None:
+            with app.app_context():
+                client = app.test_client()
+                statuses.extend(_post(client, "/start", addr=addr).status_code for _ in range(3))
+                db.session.remove()
+
+        worker = threading.Thread(target=patient, daemon=True)
+        started = time.monotonic()
+        try:
+            worker.start()
+            worker.join(timeout=60)
+        finally:
+            limiter._storage_dead = False
+        assert not worker.is_alive(), "a request hung on the silent Redis"
+    assert statuses == [302, 302, 429]
+    assert time.monotonic() - started < 12  # a few 2-second timeouts, not redis-py's defaults
 
 
 # --- Redis: counts shared between instances --------------------------------------------------------

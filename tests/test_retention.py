@@ -8,7 +8,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select, update
-from test_clinician_support import make_draft, make_screening
+from support.clinic import make_draft, make_screening
 
 from screening import questionnaire, retention
 from screening.extensions import db
@@ -179,8 +179,8 @@ def test_every_step_and_check_page_links_to_delete(client):
 
 def test_deleting_from_a_step_removes_the_draft_and_its_code(client, app):
     client.post("/start")
-    client.post("/step/about", data={"name": "Gone Soon", "action": "save"})
-    code = re.search(r'id="resume-code">([A-Z0-9-]+)<', client.get("/saved").text)[1]
+    saved = client.post("/step/about", data={"name": "Gone Soon", "action": "save"})
+    code = re.search(r'id="resume-code">([A-Z0-9-]+)<', saved.text)[1]
     assert client.post("/delete").location.endswith("/deleted")
     assert db.session.scalar(select(func.count(Screening.id))) == 0
     html = app.test_client().post("/resume", data={"code": code}).get_data(as_text=True)

@@ -26,7 +26,8 @@ def _check_headers(response) -> None:
     assert re.search(r"style-src 'self'(;|$)", csp)
     assert "object-src 'none'" in csp
     assert h["X-Content-Type-Options"] == "nosniff"
-    assert h["Referrer-Policy"] == "no-referrer"
+    # Same-origin only: Flask-WTF needs the Referer on HTTPS POSTs; other sites get none.
+    assert h["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -90,20 +91,16 @@ def test_https_setting_gives_secure_cookies_and_hsts(make_app):
 
 
 def test_the_https_environment_variable_turns_secure_cookies_on(monkeypatch):
-    """config.py reads HTTPS at import: check the class it builds from the variable."""
-    import importlib
-
+    """config.load reads HTTPS when the app is made: check the class it builds from it."""
     import config
 
     monkeypatch.setenv("HTTPS", "1")
-    try:
-        fresh = importlib.reload(config)
-        assert fresh.Config.HTTPS is True
-        assert fresh.Config.SESSION_COOKIE_SECURE is True
-        assert fresh.Config.REMEMBER_COOKIE_SECURE is True
-    finally:
-        monkeypatch.delenv("HTTPS")
-        importlib.reload(config)
+    chosen = config.load("production")
+    assert chosen.HTTPS is True
+    assert chosen.SESSION_COOKIE_SECURE is True
+    assert chosen.REMEMBER_COOKIE_SECURE is True
+    monkeypatch.delenv("HTTPS")
+    assert config.load("production").SESSION_COOKIE_SECURE is False
 
 
 # --- body size -----------------------------------------------------------------------------------
@@ -204,25 +201,6 @@ def test_an_expired_token_on_other_forms_is_a_friendly_page(make_app):
     assert "<h1" in html and "Bad Request" not in html
 
 
-def test_a_lost_session_keeps_the_draft_reachable_with_the_resume_code(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    client.post("/start", data={"csrf_token": csrf_token(client.get("/").text)})
-    token = csrf_token(client.get("/step/about").text)
-    data = {"name": "Sam Example", "action": "save", "csrf_token": token}
-    assert client.post("/step/about", data=data).location.endswith("/saved")
-    code = re.search(r'id="resume-code">([A-Z0-9-]+)<', client.get("/saved").text)[1]
-    # The session cookie expires (or the browser is closed): a new client, no cookies.
-    later = app.test_client()
-    response = later.post("/step/pain", data={"pain_duration_months": "5", "csrf_token": token})
-    assert response.status_code == 200
-    assert "Your session ended" in response.get_data(as_text=True)
-    token = csrf_token(later.get("/resume").text)
-    response = later.post("/resume", data={"code": code, "csrf_token": token})
-    assert response.status_code == 302
-    assert 'value="Sam Example"' in later.get("/step/about").text
-
-
 @pytest.mark.parametrize(
     ("method", "path", "data"),
     [
@@ -284,3 +262,165 @@ def test_gunicorn_access_log_format_has_paths_only():
     assert "%(U)s" in fmt
     for atom in ("%(r)s", "%(q)s", "%(f)s", "}i)s", "}e)s", "}o)s"):
         assert atom not in fmt, atom
+
+
+# --- HTTPS POSTs and the Origin header ---------------------------------------------------------
+
+HTTPS_BASE = "https://localhost"
+
+
+def _https_client(make_app, **config):
+    """A client of an app served over HTTPS (as gunicorn with TLS, or behind a trusted proxy)."""
+    app = make_app(HTTPS=True, SESSION_COOKIE_SECURE=True, WTF_CSRF_ENABLED=True, **config)
+    return app, app.test_client()
+
+
+def test_https_pages_keep_same_origin_referers_only(make_app):
+    app, client = _https_client(make_app)
+    for path in ("/", "/clinician/login", "/nowhere"):
+        policy = client.get(path, base_url=HTTPS_BASE).headers["Referrer-Policy"]
+        # A browser must send the Referer that Flask-WTF's SSL check needs, to this site only.
+        assert policy == "same-origin", path
+
+
+def test_an_https_post_with_a_same_origin_referer_and_origin_passes(make_app):
+    app, client = _https_client(make_app)
+    token = csrf_token(client.get("/", base_url=HTTPS_BASE).text)
+    headers = {"Referer": HTTPS_BASE + "/", "Origin": HTTPS_BASE}
+    response = client.post(
+        "/start", base_url=HTTPS_BASE, data={"csrf_token": token}, headers=headers
+    )
+    assert response.status_code == 302
+    assert response.location == "/step/about"
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        "null",
+        "http://localhost",  # the same host without TLS
+        "https://localhost:8443",
+        "https://localhost.evil.example",
+        "https://evil.example@localhost",
+        "https://[::1",
+    ],
+)
+def test_an_https_post_from_another_origin_is_refused(make_app, origin):
+    app, client = _https_client(make_app)
+    token = csrf_token(client.get("/", base_url=HTTPS_BASE).text)
+    # Even with a valid token and cookie and a same-origin Referer: the Origin decides.
+    headers = {"Referer": HTTPS_BASE + "/", "Origin": origin}
+    response = client.post(
+        "/start", base_url=HTTPS_BASE, data={"csrf_token": token}, headers=headers
+    )
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in response.text
+    assert client.get("/step/about", base_url=HTTPS_BASE).status_code == 302  # no draft started
+
+
+def test_a_cross_origin_step_post_is_refused_without_showing_what_was_posted(make_app):
+    app, client = _https_client(make_app)
+    same = {"Referer": HTTPS_BASE + "/", "Origin": HTTPS_BASE}
+    token = csrf_token(client.get("/", base_url=HTTPS_BASE).text)
+    client.post("/start", base_url=HTTPS_BASE, data={"csrf_token": token}, headers=same)
+    token = csrf_token(client.get("/step/about", base_url=HTTPS_BASE).text)
+    forged = {"name": "Mallory Forger", "date_of_birth": "1970-01-01", "csrf_token": token}
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", **{"Referer": HTTPS_BASE + "/step/about"}},
+    ):
+        response = client.post("/step/about", base_url=HTTPS_BASE, data=forged, headers=headers)
+        assert response.status_code == 400
+        assert "Mallory" not in response.text
+    assert _answers(app) == {}
+
+
+def test_a_cross_origin_post_is_refused_over_plain_http_too(make_app):
+    """Over HTTP Flask-WTF checks no Referer: the Origin check is what refuses it."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    token = csrf_token(client.get("/").text)
+    response = client.post(
+        "/start", data={"csrf_token": token}, headers={"Origin": "https://evil.example"}
+    )
+    assert response.status_code == 400
+    response = client.post(
+        "/start", data={"csrf_token": token}, headers={"Origin": "http://localhost"}
+    )
+    assert response.status_code == 302
+
+
+def test_a_post_without_origin_or_referer_over_https_is_still_refused(make_app):
+    app, client = _https_client(make_app)
+    token = csrf_token(client.get("/", base_url=HTTPS_BASE).text)
+    response = client.post("/start", base_url=HTTPS_BASE, data={"csrf_token": token})
+    assert response.status_code == 400
+
+
+def test_behind_a_trusted_proxy_that_terminates_tls_posts_work_and_origins_are_checked(make_app):
+    """The proxy speaks HTTP to the app and says X-Forwarded-Proto: https."""
+    app, client = _https_client(make_app, TRUSTED_PROXY_COUNT=1)
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    token = csrf_token(client.get("/", headers=proxied).text)
+    browser = {**proxied, "Referer": HTTPS_BASE + "/", "Origin": HTTPS_BASE}
+    response = client.post("/start", data={"csrf_token": token}, headers=browser)
+    assert response.status_code == 302
+    token = csrf_token(client.get("/step/about", headers=proxied).text)
+    forged = {**browser, "Origin": "https://evil.example"}
+    data = {"name": "Mallory Forger", "csrf_token": token}
+    assert client.post("/step/about", data=data, headers=forged).status_code == 400
+    assert "Mallory" not in client.get("/step/about", headers=proxied).text
+
+
+def test_a_cross_origin_clinician_sign_in_is_refused(make_app):
+    from support.clinic import PASSWORD, make_clinician
+
+    app, client = _https_client(make_app)
+    with app.app_context():
+        make_clinician()
+        db.session.remove()
+    token = csrf_token(client.get("/clinician/login", base_url=HTTPS_BASE).text)
+    body = {"email": "doctor@clinic.example", "password": PASSWORD, "csrf_token": token}
+    headers = {"Referer": HTTPS_BASE + "/clinician/login", "Origin": "https://evil.example"}
+    response = client.post("/clinician/login", base_url=HTTPS_BASE, data=body, headers=headers)
+    assert response.status_code == 400
+    assert client.get("/clinician/", base_url=HTTPS_BASE).location.startswith("/clinician/login")
+    headers["Origin"] = HTTPS_BASE
+    response = client.post("/clinician/login", base_url=HTTPS_BASE, data=body, headers=headers)
+    assert response.status_code == 302 and response.location == "/clinician/"
+
+
+# --- redirects never reflect the Host header ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/clinician", "/clinician/"),
+        ("/clinician?page=2&q=a%2Fb", "/clinician/?page=2&q=a%2Fb"),
+        ("/step//about", "/step/about"),
+        ("//clinician", "/clinician/"),
+    ],
+)
+@pytest.mark.parametrize("base_url", ["http://evil.example", "https://evil.example:8443"])
+def test_slash_redirects_are_relative_whatever_the_host_header(client, path, location, base_url):
+    raw_path, _, query = path.partition("?")
+    response = client.get(
+        "/",
+        base_url=base_url,
+        headers={"Host": base_url.split("//", 1)[1], "X-Forwarded-Host": "evil.example"},
+        # PATH_INFO as a server gives it: "//clinician" would be a host to the test client.
+        environ_overrides={"PATH_INFO": raw_path, "QUERY_STRING": query},
+    )
+    assert response.status_code == 308
+    assert response.headers["Location"] == location
+    assert "evil" not in response.headers["Location"]
+
+
+def test_a_request_for_a_host_the_clinic_did_not_configure_is_refused(make_app):
+    client = make_app(TRUSTED_HOSTS=["screening.clinic.example"]).test_client()
+    assert client.get("/", headers={"Host": "screening.clinic.example"}).status_code == 200
+    refused = client.get("/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+    assert "evil.example" not in refused.text

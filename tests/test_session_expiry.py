@@ -1,14 +1,22 @@
-"""A patient whose whole session ended (cookie gone) keeps what they typed and what they saved."""
+"""A step post that belongs to no draft of this browser: a session that ended, or another site.
+
+Nothing is saved, no draft is bound to the browser, nothing posted is shown again, and the
+browser's own session (cookie) is left alone. What the patient saved before stays reachable
+with their resume code.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import func, select
 from support import csrf_token
 
 from screening.extensions import db
 from screening.models import Screening
 
 PAIN = {"pain_duration_months": "18", "pain_locations": ["buttock"], "pain_side": "left"}
+ATTACKER = {"pain_average": "9", "pain_interference": "10"}
 
 
 def _start(client) -> None:
@@ -16,15 +24,23 @@ def _start(client) -> None:
     assert response.status_code == 302
 
 
-def test_lost_session_shows_the_page_again_with_what_was_typed_and_keeps_it(make_app):
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Screening.id)))
+
+
+def _answers(app) -> list[dict]:
+    with app.app_context():
+        return [s.answers for s in db.session.scalars(select(Screening).order_by(Screening.id))]
+
+
+def test_a_lost_session_saves_nothing_echoes_nothing_and_points_to_the_resume_code(make_app):
     # No app context around the requests: each request gets its own, as in production.
     app = make_app(WTF_CSRF_ENABLED=True)
     browser = app.test_client()
     _start(browser)
     page = browser.get("/step/pain").text
     browser.post("/step/pain", data={**PAIN, "csrf_token": csrf_token(page)})
-    with app.app_context():
-        assert db.session.scalar(select(Screening)).answers["pain_duration_months"] == 18
 
     # The cookie expired while the next page was open; the patient presses Continue.
     stale_token = csrf_token(browser.get("/step/pain_scores").text)
@@ -32,28 +48,67 @@ def test_lost_session_shows_the_page_again_with_what_was_typed_and_keeps_it(make
     typed = {"pain_average": "7", "pain_interference": "6", "csrf_token": stale_token}
     response = browser.post("/step/pain_scores", data=typed)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.text
     assert "Your session ended" in html
+    assert "were not saved" in html
     assert 'href="/resume"' in html
-    assert 'value="7"' in html and 'value="6"' in html
-    fresh = csrf_token(html)
-    assert fresh != stale_token
+    assert 'value="7"' not in html and 'value="6"' not in html
+    assert "csrf_token" not in html  # no form to carry on with
+    assert "Set-Cookie" not in response.headers
+    # The earlier draft is untouched and no new one was made.
+    assert _count(app) == 1
+    assert _answers(app)[0]["pain_duration_months"] == 18
+    assert "pain_average" not in _answers(app)[0]
 
-    # Continue again: the typed answers are kept in a new draft; the saved ones are untouched.
-    response = browser.post("/step/pain_scores", data={**typed, "csrf_token": fresh})
-    assert response.status_code == 302
-    with app.app_context():
-        rows = db.session.scalars(select(Screening).order_by(Screening.id)).all()
-        assert len(rows) == 2
-        assert rows[0].answers["pain_duration_months"] == 18
-        assert rows[1].answers == {"pain_average": 7, "pain_interference": 6}
+
+def test_a_cross_site_step_post_neither_replaces_the_session_nor_prefills_a_form(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    # The attacker takes a valid token from a session of their own.
+    attacker = app.test_client()
+    token = csrf_token(attacker.get("/").text)
+    # The patient is mid-way through their own answers.
+    patient = app.test_client()
+    _start(patient)
+    patient.post(
+        "/step/pain", data={**PAIN, "csrf_token": csrf_token(patient.get("/step/pain").text)}
+    )
+    # A page on another site posts to the service in the patient's browser: with SameSite=Lax
+    # the browser sends no cookie, so the request carries the attacker's token and answers only.
+    cross_site = app.test_client()
+    response = cross_site.post(
+        "/step/pain_scores",
+        data={**ATTACKER, "csrf_token": token},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 400
+    assert 'value="9"' not in response.text and 'value="10"' not in response.text
+    assert "csrf_token" not in response.text
+    assert "Set-Cookie" not in response.headers
+    # The patient's session still holds their own draft, with their own answers only.
+    html = patient.get("/step/pain").text
+    assert 'value="18"' in html
+    assert _count(app) == 1
+    assert "pain_average" not in _answers(app)[0]
+
+
+def test_a_valid_post_from_a_session_without_a_draft_starts_nothing(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    token = csrf_token(client.get("/").text)  # a session, but "Start now" never pressed
+    response = client.post("/step/pain", data={**PAIN, "csrf_token": token})
+    assert response.status_code == 400
+    assert "Your session ended" in response.text
+    assert 'value="18"' not in response.text
+    assert _count(app) == 0
+    with client.session_transaction() as session:
+        assert "screening_token" not in session
 
 
 def test_a_bad_post_without_a_session_stores_nothing(client):
     response = client.post("/step/pain_scores", data={"pain_average": "eleven"})
-    assert response.status_code == 200
-    assert "whole number" in response.text
+    assert response.status_code == 400
+    assert "eleven" not in response.text
     assert db.session.scalar(select(Screening)) is None
 
 
@@ -64,16 +119,18 @@ def test_opening_a_step_without_a_session_goes_to_the_start_page(client):
     assert db.session.scalar(select(Screening)) is None
 
 
-def test_posts_that_start_a_draft_count_towards_the_start_limit(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, START_LIMIT="2 per minute")
-    for _ in range(2):
-        assert app.test_client().post("/step/pain", data=PAIN).status_code == 302
-    assert app.test_client().post("/step/pain", data=PAIN).status_code == 429
-    # A patient with a draft is not held back by other people starting.
-    with app.app_context():
-        token = db.session.scalar(select(Screening.token))
+def test_answers_saved_with_a_code_survive_a_lost_session(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["screening_token"] = token
-    for _ in range(3):
-        assert client.post("/step/pain", data=PAIN).status_code == 302
+    _start(client)
+    token = csrf_token(client.get("/step/about").text)
+    saved = client.post(
+        "/step/about", data={"name": "Sam Example", "action": "save", "csrf_token": token}
+    )
+    code = re.search(r'id="resume-code">([A-Z0-9-]+)<', saved.text)[1]
+    # The browser is closed: a new client, no cookies.
+    later = app.test_client()
+    token = csrf_token(later.get("/resume").text)
+    response = later.post("/resume", data={"code": code, "csrf_token": token})
+    assert response.status_code == 302
+    assert 'value="Sam Example"' in later.get("/step/about").text

@@ -26,6 +26,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder drives Chromium: it is a `browser` test even if its module
+    forgets to say so, so that `make test-fast` (-m "not browser ...") never starts Chromium."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
 class LiveServer:
     """The app in a background thread on a free port."""
 

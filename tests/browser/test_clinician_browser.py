@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from test_clinician_support import (
+from support.clinic import (
     PASSWORD,
     audit_rows,
     make_clinician,

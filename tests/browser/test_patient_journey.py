@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
+from support.browser import STEP_ORDER, continue_, fill_step, start
 
 pytestmark = pytest.mark.browser
 
@@ -83,64 +84,6 @@ def expect_step(page: Page, title: str) -> None:
     expect(page).to_have_title(
         re.compile(rf"^{re.escape(title)} – step \d+ of \d+ – SI joint screening$")
     )
-
-
-# --- plain fill helpers for the other tests ---------------------------------------------------------
-
-
-ANSWERS = {
-    "about": {"text": {"name": "Sam Patient", "date_of_birth": "1980-02-29"}},
-    "pain": {
-        "text": {"pain_duration_months": "18"},
-        "checks": ["pain_locations:lower_back", "pain_locations:buttock"],
-        "radios": ["pain_side:left"],
-    },
-    "pain_more": {"radios": ["points_to_si_joint:yes"], "checks": ["pain_triggers:stairs"]},
-    "pain_scores": {"text": {"pain_average": "7", "pain_interference": "6"}},
-    "treatments_exercise": {
-        "radios": [
-            "physical_therapy_tried:yes",
-            "physical_therapy_result:temporary_relief",
-            "home_exercise_tried:no",
-            "medication_tried:no",
-            "activity_modification_tried:no",
-        ],
-        "text": {"physical_therapy_weeks": "12"},
-    },
-    "treatments_other": {
-        "radios": ["si_belt_tried:no", "manual_therapy_tried:no", "steroid_injection_tried:no"],
-        "text": {"conservative_care_months": "6"},
-    },
-    "tests": {"radios": ["exam_done:no"]},
-    "injection": {"radios": ["diagnostic_injection:no"]},
-    "health": {"radios": ["nicotine_use:no"]},
-    "safety": {"checks": ["red_flags:none"]},
-}
-STEP_ORDER = list(ANSWERS)
-
-
-def fill_step(page: Page, key: str, answers: dict | None = None) -> None:
-    spec = ANSWERS[key] if answers is None else answers
-    # Radios first: they reveal follow-up questions.
-    for item in spec.get("radios", []):
-        name, value = item.split(":")
-        page.check(f"input[name={name}][value={value}]")
-    for item in spec.get("checks", []):
-        name, value = item.split(":")
-        page.check(f"input[name={name}][value={value}]")
-    for name, text in spec.get("text", {}).items():
-        page.fill(f"#{name}", text)
-
-
-def continue_(page: Page) -> None:
-    with page.expect_navigation():
-        page.click("button[value=continue]")
-
-
-def start(page: Page, url: str) -> None:
-    page.goto(url + "/")
-    with page.expect_navigation():
-        page.click("text=Start now")
 
 
 # --- tests ------------------------------------------------------------------------------------------
@@ -456,3 +399,26 @@ def test_check_answers_and_saved_pages_look_right(live_server, page):
     shot(page, "saved.png")
     page.goto(live_server.url + "/")
     shot(page, "start.png")
+
+
+def test_on_a_shared_device_finish_and_close_leaves_nothing_to_see(live_server, page):
+    start(page, live_server.url)
+    for key in STEP_ORDER:
+        fill_step(page, key)
+        continue_(page)
+    with page.expect_navigation():
+        page.click("text=Submit your answers")
+    expect(page).to_have_title("Your answers have been sent – SI joint screening")
+    reference = re.search(r"SIJ-[A-Z0-9]{4}-[A-Z0-9]{4}", page.inner_text("main")).group(0)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Finish and close").click()
+    expect(page).to_have_title("You have finished – SI joint screening")
+    assert_accessible(page)
+    # The next person on this device: Back, the confirmation and the summary show nothing.
+    page.go_back()
+    assert reference not in page.content() and "Sam Patient" not in page.content()
+    for path in ("/confirmation", "/summary"):
+        page.goto(live_server.url + path)
+        assert reference not in page.content() and "Sam Patient" not in page.content()
+    assert page.context.request.get(live_server.url + "/summary.pdf").status == 404

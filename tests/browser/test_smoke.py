@@ -1,6 +1,9 @@
 """The browser fixtures work: Chromium loads the start page from the live server."""
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = pytest.mark.browser
 
 
 def test_start_page_loads_in_chromium_without_axe_violations(live_server, page):

@@ -1,4 +1,10 @@
-"""Shared test data and helpers: realistic valid answers, and reading CSRF tokens from pages."""
+"""Shared test data and helpers: realistic valid answers, and reading CSRF tokens from pages.
+
+`FULL` is the one set of realistic answers every test uses (changed with `full(...)`),
+`MINIMAL` the least a patient must answer. Helpers for the clinician side are in
+`support.clinic`, for the Chromium tests in `support.browser`. Test modules import from here,
+never from each other.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from screening.questionnaire import TREATMENT_KEYS
 TREATMENTS = TREATMENT_KEYS
 
 # Matches every core criterion of both profiles; the README's example for the CLI too.
-EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "docs" / "example-answers.json"
+EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "docs" / "example-answers.json"
 FULL: dict[str, Any] = json.loads(EXAMPLE_FILE.read_text())
 
 # Only what is required, with no treatments tried.
@@ -37,6 +43,16 @@ def full(**changes: Any) -> dict[str, Any]:
         else:
             answers[key] = value
     return answers
+
+
+def form_data(step: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    """A step's form body as a browser sends it: strings, one value per checked box."""
+    body: dict[str, Any] = {}
+    for question in step.questions:
+        if question.key in answers:
+            value = answers[question.key]
+            body[question.key] = list(value) if isinstance(value, list) else str(value)
+    return body
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
