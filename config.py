@@ -101,6 +101,9 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
             h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()
         ] or None
         BABEL_DEFAULT_LOCALE = "en"
+        # Argon2id parameters for clinician passwords: argon2-cffi's RFC 9106 low-memory profile.
+        # Not read from the environment: only the test suite uses the cheapest profile.
+        ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"
 
     class DevelopmentConfig(Config):
         """Local development and `make run`."""
@@ -122,6 +125,9 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
         SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or "sqlite://"
         RATELIMIT_ENABLED = False
         RATELIMIT_STORAGE_URI = "memory://"
+        # The same hashing code paths at argon2-cffi's cheapest parameters (test passwords only);
+        # a server a test starts under gunicorn with APP_ENV=testing uses them too.
+        ARGON2_PROFILE = "CHEAPEST"
 
     return {
         "development": DevelopmentConfig,

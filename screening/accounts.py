@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -29,8 +30,20 @@ from .models import AuditEvent, Clinician
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
-_hasher = PasswordHasher()
-_dummy_hash: str | None = None
+# One hasher and one dummy hash per parameter profile (config ARGON2_PROFILE).
+_hashers: dict[str, PasswordHasher] = {}
+_dummy_hashes: dict[str, str] = {}
+
+
+def _profile() -> str:
+    return current_app.config.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
+
+
+def _hasher() -> PasswordHasher:
+    name = _profile()
+    if name not in _hashers:
+        _hashers[name] = PasswordHasher.from_parameters(getattr(profiles, name))
+    return _hashers[name]
 
 
 class AccountError(ValueError):
@@ -103,7 +116,7 @@ def check_password(password: str) -> str:
 
 def hash_password(password: str) -> str:
     """An Argon2id hash of a password."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def find(email: str) -> Clinician | None:
@@ -174,16 +187,16 @@ def enable(clinician: Clinician) -> Clinician:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def _dummy() -> str:
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = _hasher.hash("not a real password, only for timing")
-    return _dummy_hash
+    name = _profile()
+    if name not in _dummy_hashes:
+        _dummy_hashes[name] = _hasher().hash("not a real password, only for timing")
+    return _dummy_hashes[name]
 
 
 def authenticate(email: str, password: str) -> Clinician | None:
@@ -197,7 +210,7 @@ def authenticate(email: str, password: str) -> Clinician | None:
         return None
     if clinician.disabled:
         return None
-    if _hasher.check_needs_rehash(clinician.password_hash):
+    if _hasher().check_needs_rehash(clinician.password_hash):
         clinician.password_hash = hash_password(password)
         db.session.flush()
     return clinician

@@ -6,14 +6,13 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import URL, create_engine, make_url, text
 from support import csrf_token  # noqa: F401 - re-exported for tests
 
-from screening import accounts, create_app
+from screening import create_app
 from screening.extensions import db
 
 _prepared: set[str] = set()
@@ -74,16 +73,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _worker_urls is not None:
         server, own = _worker_urls
         _on_server(server, f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)')
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at its cheapest parameters in the tests: the same code paths (hash, verify, the
-    dummy check for unknown emails, rehash on sign-in), without 0.2 s of CPU per hash and per
-    sign-in, which made up most of the clinician tests' time. Servers started in a subprocess
-    (gunicorn) hash with the production parameters."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
-    monkeypatch.setattr(accounts, "_dummy_hash", None)
 
 
 @pytest.fixture(scope="session")

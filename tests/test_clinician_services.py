@@ -11,7 +11,7 @@ import datetime as dt
 import json
 
 import pytest
-from test_clinician_support import (
+from support.clinic import (
     ADMIN_PASSWORD,
     PASSWORD,
     audit_rows,

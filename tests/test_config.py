@@ -114,6 +114,25 @@ def test_production_accepts_a_32_character_secret_key(tmp_path):
     assert app.config["SECRET_KEY"] == "k" * 32
 
 
+def test_production_hashes_passwords_with_the_rfc_9106_parameters_and_tests_with_the_cheapest(
+    tmp_path,
+):
+    """The encoded hash names its parameters: m (KiB), t (passes), p (lanes)."""
+    from screening import accounts
+
+    production = _production(tmp_path, "k" * 32)
+    with production.app_context():
+        hashed = accounts.hash_password("correct horse battery")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # RFC 9106, low memory
+
+    testing = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with testing.app_context():
+        cheap = accounts.hash_password("correct horse battery")
+        assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+        # A production hash still verifies under the test profile (and would be rehashed).
+        assert accounts._verify(hashed, "correct horse battery")
+
+
 # --- files under the instance folder -------------------------------------------------------------
 
 
