@@ -30,7 +30,7 @@ from screening.questionnaire import (
     Section,
     Step,
     When,
-    _build,
+    build,
 )
 
 
@@ -39,7 +39,7 @@ def _yes_no(key: str, text: str = "A question?", **kw) -> Question:
 
 
 def _tree(*items) -> tuple[Section, ...]:
-    return _build(Section("s", "Section", steps=(Step("p", "Page", items=tuple(items)),)))
+    return build(Section("s", "Section", steps=(Step("p", "Page", items=tuple(items)),)))
 
 
 # --- the tree's own rules ---------------------------------------------------------------------
@@ -123,10 +123,11 @@ def new_question(monkeypatch):
             for step in section.steps
         )
         sections.append(replace(section, steps=steps))
-    tree = _build(*sections)
+    tree = build(*sections)
     steps = tuple(step for s in tree for step in s.steps)
     questions = tuple(q for step in steps for q in step.questions)
     for name, value in {
+        "CURRENT": questionnaire.Definition(questionnaire.QUESTIONNAIRE_VERSION, tree),
         "TREE": tree,
         "SECTIONS": tree,
         "STEPS": steps,
