@@ -44,7 +44,12 @@ def _random_group(n: int = 4) -> str:
 
 def create_draft() -> Screening:
     """Start a new, empty draft with an unguessable token."""
-    screening = Screening(token=secrets.token_urlsafe(32), status="draft", answers={})
+    screening = Screening(
+        token=secrets.token_urlsafe(32),
+        status="draft",
+        answers={},
+        questionnaire_version=questionnaire.QUESTIONNAIRE_VERSION,
+    )
     db.session.add(screening)
     db.session.flush()
     return screening

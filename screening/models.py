@@ -47,6 +47,9 @@ class Screening(db.Model):
     # Counts the writes to a draft. Every write is a conditional UPDATE on (status, revision),
     # so a write never lands on a sent screening nor on answers it did not read.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The version of the questions the answers were given under (screening.releases): a sent
+    # screening is always shown with its own version; a draft is converted to the current one.
+    questionnaire_version: Mapped[str] = mapped_column(String(16))
 
     # Set once, on submit.
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)

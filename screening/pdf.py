@@ -172,6 +172,7 @@ def summary_for(screening: Screening) -> Summary:
         screening.reference,
         screening.criteria_version or screening.evaluation["criteria_version"],
         others=screening.other_evaluations,
+        questionnaire_version=screening.questionnaire_version,
     )
 
 
@@ -200,6 +201,7 @@ def input_hash(screening: Screening, size: str | None = None) -> str:
         "evaluation": screening.evaluation,
         "other_evaluations": screening.other_evaluations,
         "criteria_version": screening.criteria_version,
+        "questionnaire_version": screening.questionnaire_version,
         "reference": screening.reference,
         "submitted_at": _utc(screening.submitted_at).isoformat()
         if screening.submitted_at

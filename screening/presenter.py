@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from . import questionnaire
-from .questionnaire import Derived, Group, Question, Section, Step
+from .questionnaire import Definition, Derived, Group, Question, Section, Step
 
 # Between the parts of a group's row: "Yes · 12 weeks · It did not help".
 GROUP_SEPARATOR = " · "
@@ -44,13 +44,20 @@ class AnswerSection:
     rows: tuple[AnswerRow, ...]
 
 
-def present(answers: Mapping[str, Any], on: dt.date | None = None) -> tuple[AnswerSection, ...]:
+def present(
+    answers: Mapping[str, Any],
+    on: dt.date | None = None,
+    *,
+    definition: Definition | None = None,
+) -> tuple[AnswerSection, ...]:
     """Every asked question's answer in words, by section; derived rows too when `on` is given.
 
     `on` is the day derived rows are worked out for (the submission day): the patient's check
-    page, which shows only what they typed, leaves it out.
+    page, which shows only what they typed, leaves it out. `definition` is the version the
+    answers were given under (the current one when not given).
     """
-    return tuple(_section(section, answers, on) for section in questionnaire.TREE)
+    tree = (definition or questionnaire.CURRENT).tree
+    return tuple(_section(section, answers, on) for section in tree)
 
 
 def _section(section: Section, answers: Mapping[str, Any], on: dt.date | None) -> AnswerSection:

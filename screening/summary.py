@@ -13,18 +13,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from . import questionnaire
-from .criteria import (
-    OVERALL_LABELS,
-    PROFILES,
-    PROMPTS,
-    RED_FLAG_ADVICE,
-    RED_FLAG_TITLE,
-    STATUS_LABELS,
-)
-from .engine import evaluate, prompts, red_flags
+from . import questionnaire, releases
 from .presenter import AnswerRow, AnswerSection, present
-from .questionnaire import BY_KEY
+from .releases import Release
 
 # A shape for each status, so the table reads in greyscale and without colour vision.
 STATUS_SYMBOLS = {"met": "✔", "not_met": "✘", "unknown": "?"}
@@ -111,15 +102,16 @@ def _long_date(day: dt.date) -> str:
     return questionnaire.long_date(day)
 
 
-def _table(evaluation: Mapping[str, Any], stored: bool) -> ProfileTable:
-    profile = PROFILES.get(evaluation["profile"])
+def _table(release: Release, evaluation: Mapping[str, Any], stored: bool) -> ProfileTable:
+    words = release.criteria
+    profile = words.PROFILES.get(evaluation["profile"])
     rows = tuple(
         CriterionRow(
             title=c["title"],
             answer=c["answer"],
             requirement=c["requirement"],
             status=c["status"],
-            status_label=str(STATUS_LABELS[c["status"]]),
+            status_label=str(words.STATUS_LABELS[c["status"]]),
             symbol=STATUS_SYMBOLS[c["status"]],
             source_document=c["source"]["document"],
             source_says=c["source"]["says"],
@@ -132,16 +124,19 @@ def _table(evaluation: Mapping[str, Any], stored: bool) -> ProfileTable:
         title=str(profile.title) if profile else evaluation["profile"],
         description=str(profile.description) if profile else "",
         overall=evaluation["overall"],
-        overall_label=str(OVERALL_LABELS[evaluation["overall"]]),
+        overall_label=str(words.OVERALL_LABELS[evaluation["overall"]]),
         rows=rows,
         stored=stored,
         criteria_version=evaluation["criteria_version"],
     )
 
 
-def questions_to_ask(answers: Mapping[str, Any], on: dt.date) -> tuple[str, ...]:
+def questions_to_ask(
+    answers: Mapping[str, Any], on: dt.date, release: Release | None = None
+) -> tuple[str, ...]:
     """Questions the patient may want to ask the specialist, chosen from their answers."""
-    return tuple(PROMPTS[p].text_in_words() for p in prompts(answers, on))
+    r = release or releases.current()
+    return tuple(r.criteria.PROMPTS[p].text_in_words() for p in r.engine.prompts(answers, on))
 
 
 def build_summary(
@@ -153,26 +148,33 @@ def build_summary(
     *,
     others: Mapping[str, Mapping[str, Any]] | None = None,
     preview: bool = False,
+    questionnaire_version: str | None = None,
 ) -> Summary:
     """The summary context: the default evaluation first, then the other profiles, in words.
 
     `others` are the other profiles' evaluations stored at submission; a preview (or a
     screening submitted before they were stored) evaluates them on the submission day.
+    Everything is read with the release the answers were given under (`questionnaire_version`;
+    the current one when not given).
     """
+    release = releases.of(questionnaire_version)
     on = submitted_at.date()
-    tables = [_table(evaluation, stored=True)]
-    for key in PROFILES:
+    tables = [_table(release, evaluation, stored=True)]
+    for key in release.criteria.PROFILES:
         if key == evaluation["profile"]:
             continue
         stored = (others or {}).get(key)
-        other = stored if stored is not None else evaluate(answers, key, on=on).as_dict()
-        tables.append(_table(other, stored=stored is not None))
+        other = (
+            stored if stored is not None else release.engine.evaluate(answers, key, on=on).as_dict()
+        )
+        tables.append(_table(release, other, stored=stored is not None))
     flags = tuple(
         FlagRow(f["text"], f["source"]["document"], f["source"]["says"])
         for f in evaluation.get("flags", [])
     )
-    urgent = tuple(BY_KEY["red_flags"].label_of(f) for f in red_flags(answers))
-    answered = present(answers, on=on)
+    red_flag_question = release.questionnaire.by_key["red_flags"]
+    urgent = tuple(red_flag_question.label_of(f) for f in release.engine.red_flags(answers))
+    answered = present(answers, on=on, definition=release.questionnaire)
     return Summary(
         title=str(TITLE),
         disclaimer=str(DISCLAIMER),
@@ -181,15 +183,15 @@ def build_summary(
         submitted_on=_long_date(on),
         criteria_version=criteria_version,
         red_flags=urgent,
-        red_flag_title=str(RED_FLAG_TITLE),
-        red_flag_advice=str(RED_FLAG_ADVICE),
+        red_flag_title=str(release.criteria.RED_FLAG_TITLE),
+        red_flag_advice=str(release.criteria.RED_FLAG_ADVICE),
         details=next(s for s in answered if s.key == DETAILS_SECTION).rows,
         profiles=tuple(tables),
         flags=flags,
         # Every answer of the details section is in the patient details, said once.
         sections=tuple(s for s in answered if s.key != DETAILS_SECTION and s.rows),
-        questions=questions_to_ask(answers, on),
-        questionnaire_version=questionnaire.QUESTIONNAIRE_VERSION,
+        questions=questions_to_ask(answers, on, release),
+        questionnaire_version=release.version,
         preview=preview,
         sources=_sources(tables, flags),
     )

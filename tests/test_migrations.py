@@ -50,3 +50,31 @@ def test_audit_rows_cannot_be_changed_in_the_database(migrated_app):
         conn.execute(sa.text("DELETE FROM audit_event"))
     db.session.rollback()
     assert db.session.scalar(sa.select(AuditEvent.action)) == "test"
+
+
+def test_screenings_from_before_0004_are_marked_as_answered_under_2026_11(migrated_app):
+    downgrade(revision="0003")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO screening (token, status, answers, created_at, updated_at, "
+                "has_red_flags, revision) VALUES ('t-old', 'draft', '{}', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false, 0)"
+            )
+        )
+    upgrade(revision="0004")
+    with db.engine.begin() as conn:
+        version = conn.execute(
+            sa.text("SELECT questionnaire_version FROM screening WHERE token = 't-old'")
+        ).scalar_one()
+        conn.execute(sa.text("DELETE FROM screening"))
+    assert version == "2026.11"
+    # New rows must name their version: the column has no default left.
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO screening (token, status, answers, created_at, updated_at, "
+                "has_red_flags, revision) VALUES ('t-new', 'draft', '{}', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false, 0)"
+            )
+        )
