@@ -50,8 +50,12 @@ _CACHE_KEY = "screening.patient"  # the request's own lookup of its screening
 RED_FLAGS = "red_flags"  # the safety question: its answers lead to the urgent advice at once
 
 
-def _steps() -> tuple[questionnaire.Step, ...]:
-    return questionnaire.STEPS
+def _steps(answers: dict[str, Any] | None = None) -> tuple[questionnaire.Step, ...]:
+    """The pages a patient walks through: those with a question asked under their answers
+    (a page about a treatment not tried is skipped). Without answers: every page."""
+    if answers is None:
+        return questionnaire.STEPS
+    return questionnaire.CURRENT.shown_steps(answers)
 
 
 def _safety_step() -> questionnaire.Step:
@@ -129,26 +133,32 @@ def _step_url(step: questionnaire.Step, returning: bool = False, anchor: str | N
     return url_for("patient.step", **args)
 
 
-def _index(step: questionnaire.Step) -> int:
-    return _steps().index(step)
+def _neighbour(step: questionnaire.Step, answers: dict[str, Any], after: bool):
+    """The shown page after (or before) a page, in the order of the tree; None at either end."""
+    every = questionnaire.STEPS
+    i = every.index(step)
+    shown = {s.key for s in _steps(answers)}
+    others = every[i + 1 :] if after else reversed(every[:i])
+    return next((s for s in others if s.key in shown), None)
 
 
 def _next_url(step: questionnaire.Step, screening: Screening) -> str:
-    if step.key == _safety_step().key and red_flags(screening.answers or {}):
+    answers = screening.answers or {}
+    if step.key == _safety_step().key and red_flags(answers):
         return url_for("patient.urgent", **({"return": "check"} if _returning() else {}))
+    following = _neighbour(step, answers, after=True)
     if _returning():
-        return url_for("patient.check")
-    i = _index(step)
-    if i + 1 < len(_steps()):
-        return _step_url(_steps()[i + 1])
-    return url_for("patient.check")
+        # A new page that this change opened (a treatment now ticked) is asked before returning.
+        missing = questionnaire.first_unanswered_step(answers)
+        return _step_url(missing, True) if missing is not None else url_for("patient.check")
+    return _step_url(following) if following is not None else url_for("patient.check")
 
 
-def _back_url(step: questionnaire.Step) -> str:
+def _back_url(step: questionnaire.Step, answers: dict[str, Any]) -> str:
     if _returning():
         return url_for("patient.check")
-    i = _index(step)
-    return _step_url(_steps()[i - 1]) if i > 0 else url_for("patient.start")
+    before = _neighbour(step, answers, after=False)
+    return _step_url(before) if before is not None else url_for("patient.start")
 
 
 def _continue_url(screening: Screening) -> str:
@@ -201,6 +211,12 @@ def begin():
 # --- steps --------------------------------------------------------------------------------
 
 
+def _number(step: questionnaire.Step, answers: dict[str, Any]) -> int:
+    """The page's number among the pages shown ("Page 3 of 9")."""
+    shown = [s.key for s in _steps(answers)]
+    return shown.index(step.key) + 1 if step.key in shown else 1
+
+
 def _render_step(step, form, answers, *, notice: str | None = None, status: int = 200):
     errors = form.error_list
     blocks = layout(form, answers)
@@ -212,10 +228,10 @@ def _render_step(step, form, answers, *, notice: str | None = None, status: int 
             blocks=blocks,
             errors=errors,
             error_title=bool(errors),
-            number=_index(step) + 1,
-            total=len(_steps()),
+            number=_number(step, answers),
+            total=len(_steps(answers)),
             single=len(blocks) == 1,
-            back_url=_back_url(step),
+            back_url=_back_url(step, answers),
             action_url=_step_url(step, _returning()),
             notice=notice,
         ),
@@ -245,6 +261,9 @@ def step(step_key: str):
     if screening.is_submitted:
         return redirect(url_for("patient.confirmation"))
     answers = dict(screening.answers or {})
+    if request.method == "GET" and step.key not in {s.key for s in _steps(answers)}:
+        # A page about something the answers say does not apply (a treatment not tried).
+        return redirect(_continue_url(screening))
     if request.method == "GET":
         form = step_form(step, answers=answers)
         form.check_stored(answers)
@@ -341,7 +360,7 @@ def check():
         return render_template(
             "patient/check.html",
             sections=present(answers),
-            back_url=_step_url(_steps()[-1]),
+            back_url=_step_url(_steps(answers)[-1]),
         )
     try:
         drafts.submit(screening)
