@@ -68,7 +68,7 @@ def answers_for(i: int) -> dict[str, Any]:
     return {
         **BASE_ANSWERS,
         "name": f"Load Patient {i:04d}",
-        "pain_duration_months": 100 + i,
+        "pain_started": f"{2000 + i // 12 % 25}-{1 + i % 12:02d}",
         "weight_kg": 40 + i % 150,
     }
 
@@ -77,8 +77,14 @@ def step_post(step: questionnaire.Step, answers: dict[str, Any]) -> dict[str, An
     """A step's form body as a browser sends it: strings, one value per checked box."""
     body: dict[str, Any] = {}
     for q in step.questions:
-        if q.key in answers:
-            value = answers[q.key]
+        if q.key not in answers:
+            continue
+        value = answers[q.key]
+        if q.type in ("date", "month"):  # Day/Month/Year boxes, or Month/Year
+            parts = dict(zip(("year", "month", "day"), value.split("-"), strict=False))
+            # As people type them: "5" for May, the page shows them back the same way.
+            body.update({f"{q.key}-{part}": str(int(text)) for part, text in parts.items()})
+        else:
             body[q.key] = list(value) if isinstance(value, list) else str(value)
     return body
 
@@ -286,7 +292,8 @@ def patient_journey(
         )
         if not expect(r, 302, "start"):
             return result
-        for n, step in enumerate(questionnaire.STEPS):
+        # The pages these answers show (a page about a treatment not tried is skipped).
+        for n, step in enumerate(questionnaire.CURRENT.shown_steps(answers)):
             if stop_after is not None and n >= stop_after:
                 return result
             page = s.get(f"{base_url}/step/{step.key}", timeout=TIMEOUT)

@@ -43,6 +43,10 @@ def questions_command(fmt: str) -> None:
     click.echo(_markdown(records))
 
 
+# How the data dictionary words a condition's operator.
+_WHEN_WORDS = {"eq": "=", "contains": "includes", "nonempty": "has an answer", "gte": "≥"}
+
+
 def _markdown(records: list[dict[str, Any]]) -> str:
     lines = [
         "# Data dictionary",
@@ -52,7 +56,11 @@ def _markdown(records: list[dict[str, Any]]) -> str:
         "do not edit by hand.",
         "",
         "Keys are the web form's field names, the answers JSON keys and the export columns. "
-        "Multi-choice answers are lists of values.",
+        "Multi-choice answers are lists of values. Dates are asked as Day, Month and Year boxes "
+        "and months as Month and Year boxes (form fields `<key>-day`, `<key>-month`, "
+        "`<key>-year`); height and weight may be typed in feet and inches or stones and pounds "
+        "(`<key>-ft`, `<key>-in`, `<key>-st`, `<key>-lb`) and are stored in centimetres and "
+        "kilograms. A page is shown only when one of its questions is asked.",
     ]
     for section in questionnaire.SECTIONS:
         lines += ["", f"## {section.title} (`{section.key}`)", ""]
@@ -67,10 +75,12 @@ def _markdown(records: list[dict[str, Any]]) -> str:
                 rng = f"at most {r['max_length']} characters"
             elif r["type"] == "date":
                 rng = "YYYY-MM-DD"
+            elif r["type"] == "month":
+                rng = "YYYY-MM, not in the future"
             else:
                 rng = ""
             when = " or ".join(
-                f"`{w['key']}` {w['op']} `{w.get('value', '')}`".replace(" ``", "")
+                f"`{w['key']}` {_WHEN_WORDS[w['op']]} `{w.get('value', '')}`".replace(" ``", "")
                 for w in r.get("asked_when", [])
             )
             text = r["text"].replace("|", "\\|")
@@ -87,8 +97,30 @@ def criteria_command() -> None:
     click.echo(_criteria_markdown())
 
 
+def _cell(text: Any) -> str:
+    """Text for a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _sources_cell(sources: Any) -> str:
+    parts = []
+    for source in sources:
+        says = f": “{_cell(source.says)}”" if source.says else " (own words not captured)"
+        parts.append(f"{_cell(source.document)}{says}")
+    return "<br>".join(parts)
+
+
 def _criteria_markdown() -> str:
-    from .criteria import CRITERIA_VERSION, FLAGS, PROMPTS, THRESHOLDS, describe
+    from .criteria import (
+        CRITERIA_VERSION,
+        DISAGREEMENTS,
+        FLAGS,
+        PROMPTS,
+        PUBLISHED,
+        SEED_TITLES,
+        THRESHOLD_DATA,
+        describe,
+    )
 
     lines = [
         "# Criteria",
@@ -99,33 +131,57 @@ def _criteria_markdown() -> str:
         "",
         "The application compares a patient's answers with these criteria for discussion with a "
         "specialist. It does not diagnose and does not decide who should have surgery. A core "
-        "criterion counts towards the overall outcome; a supporting one is shown only.",
+        "(main) criterion counts towards the overall code; a supporting one is shown only.",
         "",
-        "Overall outcome: `urgent` when any red flag was answered; otherwise `consistent` when "
-        "every core criterion is met, `not_consistent` when any core criterion is not met, and "
-        "`incomplete` otherwise.",
+        "Every criterion and flag: an unanswered or ‘not sure’ answer gives `unknown` (not known), "
+        "never `met` or `not_met`. A quotation is only ever the source's own words; where a "
+        "source's words were not captured, none is shown, and every number says where it comes "
+        "from.",
+        "",
+        "Overall code (for machines and filters): `urgent` when any red flag was answered; "
+        "otherwise `consistent` when every core criterion is met, `not_consistent` when any core "
+        "criterion is not met, and `incomplete` otherwise. People read counts instead, like "
+        "“6 of 9 main criteria met, 1 not met, 2 not known”.",
+        "",
+        "## Sources",
+        "",
+        "Seed documents, cited by their title (their first line):",
+        "",
+    ]
+    lines += [f"- “{_cell(title)}”" for title in SEED_TITLES]
+    lines += ["", "Published sources:", ""]
+    lines += ["| name | date | address | how it was read |", "| --- | --- | --- | --- |"]
+    lines += [
+        f"| {_cell(p.name)} | {_cell(p.date)} | {p.url} | {_cell(p.note) or 'directly'} |"
+        for p in PUBLISHED.values()
     ]
     for profile in PROFILES.values():
         lines += ["", f"## {profile.title} (`{profile.key}`)", "", str(profile.description), ""]
         lines += [
-            "| id | core | requirement | source | the source says |",
-            "| --- | --- | --- | --- | --- |",
+            "| id | core | requirement | threshold | where the number comes from | sources and "
+            "their words |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for c in profile.criteria:
-            requirement = c.requirement_text()
+            threshold = c.threshold_dict()
             lines.append(
-                f"| `{c.id}` | {'core' if c.core else 'supporting'} | {requirement} "
-                f"| {c.source.document} | {c.source.says} |"
+                f"| `{c.id}` | {'core' if c.core else 'supporting'} "
+                f"| {_cell(c.requirement_text())} | {_cell(threshold['value'] or 'no number')} "
+                f"| {_cell(threshold['basis'])} | {_sources_cell(c.sources)} |"
             )
     lines += ["", "## Flags to discuss (both profiles)", ""]
     lines += [
-        "| id | text | raised when | source | the source says |",
+        "Each sentence names the patient's own values (%(values)s). A flag is not known when it "
+        "is not raised and an answer it reads was not given or was ‘not sure’; the summary says "
+        "which. The “no points to discuss” sentence appears only when no flag applies.",
+        "",
+        "| id | text | raised when | reads | sources and their words |",
         "| --- | --- | --- | --- | --- |",
     ]
     for flag in FLAGS.values():
         lines.append(
-            f"| `{flag.id}` | {flag.text_in_words()} | {describe(flag.when)} "
-            f"| {flag.source.document} | {flag.source.says} |"
+            f"| `{flag.id}` | {_cell(flag.text_in_words('%(values)s'))} | {describe(flag.when)} "
+            f"| {', '.join(f'`{k}`' for k in flag.reads)} | {_sources_cell(flag.sources)} |"
         )
     lines += ["", "## Questions the patient may ask the specialist", ""]
     lines += ["| id | question | suggested when |", "| --- | --- | --- |"]
@@ -133,11 +189,20 @@ def _criteria_markdown() -> str:
         when = describe(p.when)
         if p.only_if_fewer_than is not None:
             when += f", while fewer than {p.only_if_fewer_than} come before it"
-        lines.append(f"| `{p.id}` | {p.text_in_words()} | {when} |")
-    lines += ["", "## Thresholds of the flags and questions", ""]
-    lines += ["| name | value |", "| --- | --- |"]
-    lines += [f"| `{name}` | {value} |" for name, value in THRESHOLDS.items()]
-    return "\n".join(lines) + "\n"
+        lines.append(f"| `{p.id}` | {_cell(p.text_in_words())} | {when} |")
+    lines += ["", "## Thresholds", ""]
+    lines += ["| name | value | where it comes from |", "| --- | --- | --- |"]
+    lines += [f"| `{name}` | {t.value} | {_cell(t.basis)} |" for name, t in THRESHOLD_DATA.items()]
+    lines += ["", "## Where the sources disagree", ""]
+    for d in DISAGREEMENTS:
+        lines += [
+            f"### {d.topic}",
+            "",
+            f"- The sources: {d.sources_say}",
+            f"- This tool: {d.tool_uses}",
+            "",
+        ]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def init_app(app: Flask) -> None:

@@ -10,18 +10,23 @@ version) and `screening.legacy` (versions that submitted screenings were answere
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
 from babel.dates import format_date
+from babel.numbers import format_percent
 from markupsafe import escape
 
 from .i18n import get_locale
 from .i18n import gettext as _
 
-QType = Literal["text", "date", "integer", "single", "multi"]
+QType = Literal["text", "date", "month", "integer", "single", "multi"]
 Answers = dict[str, Any]
 
 
@@ -39,8 +44,8 @@ class When:
     """A condition on an earlier answer; a question is asked when any of its conditions holds."""
 
     key: str
-    op: Literal["eq", "contains", "nonempty"]
-    value: str | None = None
+    op: Literal["eq", "contains", "nonempty", "gte"]
+    value: Any = None  # a choice's value; for "gte" a whole number
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
         """Whether this condition holds for the given answers."""
@@ -49,16 +54,38 @@ class When:
             return answer == self.value
         if self.op == "contains":
             return isinstance(answer, list) and self.value in answer
+        if self.op == "gte":
+            return isinstance(answer, int) and not isinstance(answer, bool) and answer >= self.value
         return isinstance(answer, list) and len(answer) > 0
 
 
 class AnswerError(ValueError):
-    """A value that breaks a question's rule; the message is for the person who gave it."""
+    """A value that breaks a question's rule; the message is for the person who gave it.
 
-    def __init__(self, key: str, message: str):
+    `boxes` names the boxes of an answer typed in several boxes that have the problem (the
+    `Box.part` of each, like "day"); empty when the problem is with the answer as a whole.
+    """
+
+    def __init__(self, key: str, message: str, boxes: tuple[str, ...] = ()):
         super().__init__(message)
         self.key = key
         self.message = message
+        self.boxes = boxes
+
+
+@dataclass(frozen=True)
+class Box:
+    """One box of an answer typed in several boxes: a date's day, month and year, or feet.
+
+    `part` is "" for the box posted under the question's key itself (the centimetres or
+    kilograms box); the others are posted as `<key>-<part>`, which is also their id.
+    """
+
+    part: str
+    name: str
+    label: str
+    width: int  # characters the box is made for (2 for a day, 4 for a year)
+    autocomplete: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +104,18 @@ class Question:
     max_length: int | None = None
     when: tuple[When, ...] = ()
     exclusive: str | None = None  # a multi-choice value that must stand alone ("none")
-    date_rule: Literal["past", "any"] = "any"
+    # "past": not in the future, nor more than 120 years ago; "any": within 5 years of today.
+    # Unset: "past" for a month question, "any" for a date.
+    date_rule: Literal["past", "any"] | None = None
     autocomplete: str | None = None
+    # An integer question stored in cm ("height") or kg ("weight"), that patients may answer
+    # in feet and inches, or stones and pounds, instead (posted as <key>-ft and <key>-in, or
+    # <key>-st and <key>-lb, beside <key> itself for the metric box).
+    units: Literal["height", "weight"] | None = None
+    # An integer question from 0 to 100 answered as a percentage: "80", "80%" or "80 %".
+    percent: bool = False
+    # An integer question answered on a scale (0 to 10): one radio button per number.
+    scale: bool = False
     # How a number reads in words ("18 months"); a function, so plurals can be translated.
     words: Callable[[int], str] | None = None
     # The row label in answers lists, where the question itself is long ("Name").
@@ -109,17 +146,78 @@ class Question:
         """Whether this question is asked, given the other answers."""
         return not self.when or any(w.holds(answers) for w in self.when)
 
+    @property
+    def rule(self) -> Literal["past", "any"]:
+        """The date rule of a date or month question, with its default filled in."""
+        if self.date_rule is not None:
+            return self.date_rule
+        return "past" if self.type == "month" else "any"
+
+    # -- the boxes of an answer typed in several boxes ------------------------------------------
+
+    @property
+    def boxes(self) -> tuple[Box, ...]:
+        """The boxes a date, a month or a height or weight is typed in, in page order.
+
+        Empty for a question answered in one box or with choices. Labels are read when asked
+        for, so they are in the reader's language.
+        """
+
+        def box(part: str, label: str, width: int) -> Box:
+            name = f"{self.key}-{part}" if part else self.key
+            auto = f"{self.autocomplete}-{part}" if self.autocomplete == "bday" else None
+            return Box(part, name, label, width, auto)
+
+        if self.type == "date":
+            return (box("day", _("Day"), 2), box("month", _("Month"), 2), box("year", _("Year"), 4))
+        if self.type == "month":
+            return (box("month", _("Month"), 2), box("year", _("Year"), 4))
+        if self.units == "height":
+            return (
+                box("", _("Centimetres"), 3),
+                box("ft", _("Feet"), 2),
+                box("in", _("Inches"), 2),
+            )
+        if self.units == "weight":
+            return (
+                box("", _("Kilograms"), 3),
+                box("st", _("Stones"), 2),
+                box("lb", _("Pounds"), 2),
+            )
+        return ()
+
+    def boxes_of(self, value: Any) -> dict[str, str]:
+        """A stored value as the text of each box (by `Box.part`), to show it back."""
+        if value is None or value == "":
+            return {}
+        if self.type == "date" and isinstance(value, str) and ISO_DATE.fullmatch(value):
+            return {"year": value[:4], "month": str(int(value[5:7])), "day": str(int(value[8:]))}
+        if self.type == "month" and isinstance(value, str) and ISO_MONTH.fullmatch(value):
+            return {"year": value[:4], "month": str(int(value[5:]))}
+        if self.units:
+            return {"": str(value)}
+        return {}
+
     # -- parsing and checking ---------------------------------------------------------------
 
     def parse_form(self, raw: Any) -> Any:
-        """Turn posted text (a string, or a list for multi-choice) into a typed value or None."""
+        """Turn posted text into a typed value or None.
+
+        `raw` is a string; a list for multi-choice; for an answer typed in several boxes, a
+        mapping of each box's text by its `Box.part` (with "" the text posted under the key
+        itself: the metric box, or a whole date like 1972-05-14 sent by a script).
+        """
         if self.type == "multi":
             items = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
             return [str(v) for v in items]
+        if isinstance(raw, Mapping):
+            return self._parse_boxes(raw)
         text = "" if raw is None else str(raw).strip()
         if text == "":
             return None
         if self.type == "integer":
+            if self.percent and text[-1:] in ("%", "\uff05"):
+                text = text[:-1].rstrip()
             return self._parse_integer(text)
         if self.type == "date":
             try:
@@ -128,7 +226,163 @@ class Question:
                 raise AnswerError(
                     self.key, _("Enter %(what)s as a real date, like 1970-03-27", what=self.short)
                 ) from None
+        if self.type == "month":
+            return self._check_month(text, None)
         return text
+
+    def _parse_boxes(self, raw: Mapping[str, Any]) -> Any:
+        typed = {part: ("" if v is None else str(v).strip()) for part, v in raw.items()}
+        if self.units:
+            return self._parse_units(typed)
+        parts = [b.part for b in self.boxes]
+        if not any(typed.get(p) for p in parts):
+            # Nothing in the boxes: a whole date posted under the key (a script, an old page).
+            return self.parse_form(typed.get(""))
+        return self._parse_date_boxes({p: typed.get(p, "") for p in parts})
+
+    def _parse_date_boxes(self, typed: dict[str, str]) -> str:
+        """A date (day, month, year) or a month (month, year) typed in boxes, as ISO text.
+
+        The checks and messages of the GOV.UK date input: what is missing first, then a day or
+        month that cannot be, then a year without 4 numbers, then a date that does not exist
+        (29 February 2023).
+        """
+        what = _capital(self.short)
+        missing = tuple(p for p, text in typed.items() if not text)
+        if missing:
+            raise AnswerError(self.key, _must_include(what, missing), missing)
+        real = _("%(what)s must be a real date", what=what)
+        limits = {"day": 31, "month": 12}
+        wrong = tuple(
+            p
+            for p, text in typed.items()
+            if not (text.isascii() and text.isdigit())
+            or (p in limits and not (len(text) <= 4 and 1 <= int(text) <= limits[p]))
+        )
+        if wrong:
+            # One box that cannot be right is shown; when there are more, the whole date is.
+            raise AnswerError(self.key, real, wrong if len(wrong) == 1 else ())
+        if len(typed["year"]) != 4:
+            raise AnswerError(
+                self.key, _("%(what)s must include a year with 4 numbers", what=what), ("year",)
+            )
+        year, month = int(typed["year"]), int(typed["month"])
+        if self.type == "month":
+            if year < 1:
+                raise AnswerError(self.key, real, ("year",))
+            return f"{year:04d}-{month:02d}"
+        try:
+            return dt.date(year, month, int(typed["day"])).isoformat()
+        except ValueError:
+            raise AnswerError(self.key, real) from None
+
+    def _parse_units(self, typed: dict[str, str]) -> int | None:
+        """A height in cm, or feet and inches; a weight in kg, or stones and pounds.
+
+        Either the metric box or the imperial boxes, never both. Imperial answers are turned
+        into the nearest whole cm or kg, then checked against the question's range.
+        """
+        big, small = (b.part for b in self.boxes[1:])
+        metric, imperial = typed.get("", ""), (typed.get(big, ""), typed.get(small, ""))
+        if metric and any(imperial):
+            raise AnswerError(self.key, self._both_units_message())
+        if metric:
+            try:
+                value = self._parse_integer(metric)
+            except AnswerError as e:
+                raise AnswerError(self.key, e.message, ("",)) from None
+            self._check_units_range(value, ("",))
+            return value
+        if not any(imperial):
+            return None
+        used = tuple(p for p, text in zip((big, small), imperial, strict=True) if text)
+        wrong = tuple(
+            p for p, text in zip((big, small), imperial, strict=True) if text and not _digits(text)
+        )
+        if wrong:
+            message = (
+                _(
+                    "Enter %(what)s in feet and inches as whole numbers, like 5 and 7",
+                    what=self.short,
+                )
+                if self.units == "height"
+                else _(
+                    "Enter %(what)s in stones and pounds as whole numbers, like 11 and 4",
+                    what=self.short,
+                )
+            )
+            raise AnswerError(self.key, message, wrong)
+        if max(len(text.lstrip("0")) for text in imperial) > MAX_SIGNIFICANT_DIGITS:
+            self._units_out_of_range(used)  # no one is that tall: never a huge computation
+        per = 12 if self.units == "height" else 14
+        whole, rest = (int(text.lstrip("0") or "0") for text in imperial)
+        if imperial[0] and rest >= per:
+            message = (
+                _("The inches for %(what)s must be 11 or less", what=self.short)
+                if self.units == "height"
+                else _("The pounds for %(what)s must be 13 or less", what=self.short)
+            )
+            raise AnswerError(self.key, message, (small,))
+        value = _nearest((whole * per + rest) * self._metric_per_small_unit)
+        self._check_units_range(value, used)
+        return value
+
+    @property
+    def _metric_per_small_unit(self) -> Fraction:
+        return CM_PER_INCH if self.units == "height" else KG_PER_POUND
+
+    def _both_units_message(self) -> str:
+        if self.units == "height":
+            return _(
+                "Enter %(what)s in centimetres, or in feet and inches, not both", what=self.short
+            )
+        return _("Enter %(what)s in kilograms, or in stones and pounds, not both", what=self.short)
+
+    def _check_units_range(self, value: int, boxes: tuple[str, ...]) -> None:
+        if (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        ):
+            self._units_out_of_range(boxes, below=self.min is not None and value < self.min)
+
+    def _units_out_of_range(self, boxes: tuple[str, ...], *, below: bool = False) -> NoReturn:
+        """The range of a height or weight, in the metric unit and the imperial one."""
+        if self.min is None or self.max is None:
+            try:
+                self._out_of_range(below=below)
+            except AnswerError as e:
+                raise AnswerError(self.key, e.message, boxes) from None
+        low, high = self._imperial_range(self.min, self.max)
+        what = _capital(self.short)
+        if self.units == "height":
+            message = _(
+                "%(what)s must be between %(min)s cm and %(max)s cm (%(low)s and %(high)s)",
+                what=what,
+                min=self.min,
+                max=self.max,
+                low=_feet_inches(low),
+                high=_feet_inches(high),
+            )
+        else:
+            message = _(
+                "%(what)s must be between %(min)s kg and %(max)s kg (%(low)s and %(high)s)",
+                what=what,
+                min=self.min,
+                max=self.max,
+                low=_stones_pounds(low),
+                high=_stones_pounds(high),
+            )
+        raise AnswerError(self.key, message, boxes)
+
+    def _imperial_range(self, least: int, most: int) -> tuple[int, int]:
+        """The fewest and most inches (or pounds) that come within least and most (cm, kg)."""
+        factor = self._metric_per_small_unit
+        low = max(0, math.floor(least / factor) - 1)
+        while _nearest(low * factor) < least:
+            low += 1
+        high = math.ceil(most / factor) + 1
+        while _nearest(high * factor) > most:
+            high -= 1
+        return low, high
 
     def _parse_integer(self, text: str) -> int:
         """A whole number as typed: an optional leading minus, then ASCII digits only.
@@ -168,6 +422,8 @@ class Question:
 
     def _out_of_range(self, *, below: bool) -> NoReturn:
         """Raise the range rule's message for a number below the minimum or above the maximum."""
+        if self.units and self.min is not None and self.max is not None:
+            self._units_out_of_range(("",), below=below)
         if below and self.min is not None:
             self.check(self.min - 1)
         if not below and self.max is not None:
@@ -200,6 +456,8 @@ class Question:
             return self._check_text(value)
         if self.type == "date":
             return self._check_date(value, today or dt.date.today())
+        if self.type == "month":
+            return self._check_month(value, today)
         if self.type == "single":
             if not isinstance(value, str) or value not in self.values:
                 raise AnswerError(self.key, _("Select %(what)s from the list", what=self.short))
@@ -274,7 +532,7 @@ class Question:
             raise AnswerError(
                 self.key, _("Enter %(what)s as a real date, like 1970-03-27", what=self.short)
             )
-        if self.date_rule == "past":
+        if self.rule == "past":
             if day > today:
                 raise AnswerError(
                     self.key,
@@ -300,8 +558,30 @@ class Question:
                 )
         return day.isoformat()
 
+    def _check_month(self, value: Any, today: dt.date | None) -> str:
+        """A month and year, stored as "YYYY-MM" (like 2025-03), under the date rule."""
+        if not (isinstance(value, str) and ISO_MONTH.fullmatch(value)) or value[:4] == "0000":
+            raise AnswerError(
+                self.key, _("Enter %(what)s as a year and month, like 2025-03", what=self.short)
+            )
+        today = today or dt.date.today()
+        year, month = int(value[:4]), int(value[5:])
+        what = _capital(self.short)
+        if self.rule == "past":
+            if (year, month) > (today.year, today.month):
+                raise AnswerError(
+                    self.key, _("%(what)s must be this month or in the past", what=what)
+                )
+            if (year, month) < (today.year - 120, today.month):
+                raise AnswerError(
+                    self.key, _("%(what)s must be within the last 120 years", what=what)
+                )
+        elif abs(year - today.year) > 5:
+            raise AnswerError(self.key, _("%(what)s must be within 5 years of today", what=what))
+        return value
+
     def _missing_message(self) -> str:
-        if self.type in ("single",):
+        if self.type == "single" or self.scale:
             return _("Select %(what)s", what=self.short)
         if self.type == "multi":
             return _("Select at least one option for %(what)s", what=self.short)
@@ -311,7 +591,8 @@ class Question:
         """The answer in plain words, as shown on the check-answers page and the PDF."""
         if value is None or value == []:
             # "Select all that apply, or none": an empty optional checkbox group is an answer.
-            if self.type == "multi" and not self.required:
+            # (A question with its own "none" choice says so itself: empty is only "skipped".)
+            if self.type == "multi" and not self.required and self.exclusive is None:
                 return _("None selected")
             return _("Not provided")
         if self.type == "single":
@@ -320,14 +601,66 @@ class Question:
             return ", ".join(self.label_of(v) for v in value)
         if self.type == "integer" and self.words is not None:
             return self.words(value)
+        if self.type == "integer" and self.percent:
+            return format_percent(Decimal(value) / 100, locale=get_locale() or "en")
         if self.type == "date":
             return long_date(dt.date.fromisoformat(value))
+        if self.type == "month":
+            return month_in_words(int(value[:4]), int(value[5:]))
         return str(value)
 
 
 # Whole numbers: no answer needs more than 9 significant digits, nor more than 20 typed ones.
 MAX_SIGNIFICANT_DIGITS = 9
 MAX_INTEGER_DIGITS = 20
+
+# Stored dates and months: ASCII digits only (\d would take other scripts' digits too).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+# Exact conversions (by definition of the inch and the pound), so rounding is never a float's.
+CM_PER_INCH = Fraction(254, 100)
+KG_PER_POUND = Fraction(45359237, 100000000)
+
+
+def _nearest(amount: Fraction) -> int:
+    """The nearest whole number, halves rounded up (170.5 cm -> 171)."""
+    return math.floor(amount + Fraction(1, 2))
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _capital(what: Any) -> str:
+    """A question's short phrase at the start of a sentence: only its first letter changes."""
+    text = str(what)
+    return text[:1].upper() + text[1:]
+
+
+def _must_include(what: str, missing: tuple[str, ...]) -> str:
+    """Which boxes of a date were left empty, like "Date of birth must include a day and year".
+
+    One whole sentence for each case, so that translators never assemble sentences from parts.
+    """
+    messages = {
+        ("day",): _("%(what)s must include a day", what=what),
+        ("month",): _("%(what)s must include a month", what=what),
+        ("year",): _("%(what)s must include a year", what=what),
+        ("day", "month"): _("%(what)s must include a day and month", what=what),
+        ("day", "year"): _("%(what)s must include a day and year", what=what),
+        ("month", "year"): _("%(what)s must include a month and year", what=what),
+    }
+    return messages[missing]
+
+
+def _feet_inches(inches: int) -> str:
+    return _("%(feet)s ft %(inches)s in", feet=inches // 12, inches=inches % 12)
+
+
+def _stones_pounds(pounds: int) -> str:
+    return _("%(stones)s st %(pounds)s lb", stones=pounds // 14, pounds=pounds % 14)
+
 
 # Everything str.splitlines() breaks a line at.
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
@@ -360,6 +693,15 @@ def _is_visible(ch: str) -> bool:
 def long_date(day: dt.date) -> str:
     """A date in words, like 14 May 1972, with month names in the reader's language."""
     return format_date(day, "d MMMM y", locale=get_locale() or "en")
+
+
+def month_in_words(year: int, month: int) -> str:
+    """A month in words, like March 2025, in the reader's language.
+
+    "LLLL" is the month's name standing alone: the same as "MMMM" in English, but in
+    languages that decline it, "март 2025" rather than "марта 2025" (of March).
+    """
+    return format_date(dt.date(year, month, 1), "LLLL y", locale=get_locale() or "en")
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -486,7 +828,10 @@ def _expand(group: Group) -> tuple[Group, ...]:
                 short=_numbered(q.short, n),
                 hint=_numbered(q.hint, n),
                 label=_numbered(q.label, n),
-                when=tuple(replace(w, key=key(w.key)) for w in q.when),
+                when=tuple(
+                    replace(w, key=key(w.key), value=n if w.value == "{n}" else w.value)
+                    for w in q.when
+                ),
             )
             for q in group.questions
         )
@@ -530,8 +875,11 @@ def _check(tree: tuple[Section, ...]) -> None:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise DefinitionError(f"the {kind} key {twice[0]!r} is used twice")
+    groups = {g.key for s in tree for step in s.steps for g in step.items if isinstance(g, Group)}
     for section in tree:
         for q in section.questions:
+            if q.key in groups:
+                raise DefinitionError(f"the question key {q.key!r} is also a group's key")
             if q.key in seen:
                 raise DefinitionError(f"the question key {q.key!r} is used twice")
             for w in q.when:
@@ -540,14 +888,35 @@ def _check(tree: tuple[Section, ...]) -> None:
                     raise DefinitionError(
                         f"{q.key!r} depends on {w.key!r}, which is not an earlier question"
                     )
-                if w.value is not None and w.value not in source.values:
+                if w.op == "gte":
+                    if source.type != "integer" or not isinstance(w.value, int):
+                        raise DefinitionError(f"{q.key!r} compares {w.key!r} with a number")
+                elif w.value is not None and w.value not in source.values:
                     raise DefinitionError(
                         f"{q.key!r} depends on {w.key!r} = {w.value!r}, which it never takes"
                     )
             seen[q.key] = q
+            _check_input(q)
         for d in section.derived:
             if seen.get(d.after) is None or seen[d.after].section != section.key:
                 raise DefinitionError(f"{d.key!r} follows {d.after!r}, not in its section")
+
+
+def _check_input(q: Question) -> None:
+    """The new kinds of answer boxes only on the questions they are made for."""
+    kinds = [name for name in ("units", "percent", "scale") if getattr(q, name)]
+    if kinds and q.type != "integer":
+        raise DefinitionError(f"{q.key!r} has {kinds[0]}, which is only for integer questions")
+    if len(kinds) > 1:
+        raise DefinitionError(f"{q.key!r} has both {kinds[0]} and {kinds[1]}")
+    if q.units and (q.min is None or q.max is None or q.min < 0):
+        raise DefinitionError(f"{q.key!r} has units, so it needs a min (0 or more) and a max")
+    if q.percent and not (q.min is not None and q.max is not None and 0 <= q.min <= q.max <= 100):
+        raise DefinitionError(f"{q.key!r} is a percentage, so its min and max are within 0-100")
+    if q.scale and not (q.min is not None and q.max is not None and 0 <= q.max - q.min <= 10):
+        raise DefinitionError(f"{q.key!r} is a scale, so it needs a min and a max 10 or less apart")
+    if q.date_rule is not None and q.type not in ("date", "month"):
+        raise DefinitionError(f"{q.key!r} has a date rule, which is only for dates and months")
 
 
 class Definition:

@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import InvalidRequestError
 
-from . import questionnaire
+from . import questionnaire, upgrade
 from .criteria import DEFAULT_PROFILE, PROFILES
 from .engine import evaluate, red_flags
 from .extensions import db
@@ -83,19 +84,62 @@ def save_step(screening: Screening, step_key: str, values: Mapping[str, Any]) ->
     return _write_draft(screening, change)
 
 
+@dataclass(frozen=True)
+class Upgraded:
+    """A draft converted to the current questionnaire, and the page its patient lands on."""
+
+    landing: str | None  # the first page with a new or unanswered question; None: check answers
+
+
+def upgrade_draft(screening: Screening, today: dt.date | None = None) -> Upgraded | None:
+    """Convert a draft answered under an earlier questionnaire to the current one.
+
+    Returns what was converted, or None when nothing was converted here (the draft is current
+    already, or another request converted it meanwhile). Like every write to a draft,
+    one conditional UPDATE on status and revision: a draft sent meanwhile is never touched
+    (AlreadySubmitted), nor one deleted (DraftGone), and a change made meanwhile is read again
+    and converted, not overwritten. The time of the last save is kept: months are counted back
+    from it, and retention counts from it.
+    """
+    current = questionnaire.QUESTIONNAIRE_VERSION
+    done: list[Upgraded | None] = [None]
+
+    def convert(answers: dict[str, Any]) -> dict[str, Any] | None:
+        version = screening.questionnaire_version
+        if not upgrade.needs_upgrade(version):
+            done[0] = None
+            return None
+        saved = screening.updated_at or screening.created_at
+        saved_on = saved.date() if saved is not None else (today or dt.date.today())
+        converted = upgrade.upgrade(version, answers, saved_on, today)
+        step = upgrade.first_new_step(version, converted)
+        done[0] = Upgraded(step.key if step is not None else None)
+        return {
+            "answers": converted,
+            "questionnaire_version": current,
+            "updated_at": screening.updated_at or utcnow(),
+        }
+
+    _write_draft(screening, convert)
+    return done[0]
+
+
 def _write_draft(
-    screening: Screening, change: Callable[[dict[str, Any]], dict[str, Any]]
+    screening: Screening, change: Callable[[dict[str, Any]], dict[str, Any] | None]
 ) -> Screening:
     """Apply `change` (answers -> column values) to the draft as one conditional UPDATE.
 
-    `change` gets a copy of the answers as last read and returns the columns to set. When the
-    row moved on since it was read, it is read again and `change` applied again.
+    `change` gets a copy of the answers as last read and returns the columns to set, or None
+    when there is nothing to write. When the row moved on since it was read, it is read again
+    and `change` applied again.
     """
     for _attempt in range(_ATTEMPTS):
         seen = screening.revision
         if screening.is_submitted:
             raise AlreadySubmitted(screening.reference)
         columns = change(dict(screening.answers or {}))
+        if columns is None:
+            return screening
         result = db.session.execute(
             update(Screening)
             .where(

@@ -2,6 +2,9 @@
 
 Pure: no Flask app, no request, no database. It compares answers with published criteria for
 discussion with a specialist; it never diagnoses and never says who is or is not a candidate.
+
+One rule holds for every criterion and flag: an unanswered or "not sure" answer gives `unknown`,
+never `met` or `not_met` (and never raises or silences a flag by itself).
 """
 
 from __future__ import annotations
@@ -15,16 +18,19 @@ from .criteria import (
     CRITERIA_VERSION,
     DEFAULT_PROFILE,
     FLAGS,
+    OTHER_CONDITIONS_FLAGGED,
     PROFILES,
     PROMPTS,
     THRESHOLDS,
     Check,
     Criterion,
+    Flag,
     When,
+    counts_in_words,
 )
 from .i18n import gettext as _
 from .i18n import ngettext
-from .questionnaire import BY_KEY, TREATMENT_KEYS, TREATMENTS, age, bmi
+from .questionnaire import BY_KEY, TREATMENT_KEYS, TREATMENTS, age, bmi, months_since
 
 Status = Literal["met", "not_met", "unknown"]
 Overall = Literal["urgent", "consistent", "not_consistent", "incomplete"]
@@ -33,7 +39,11 @@ MET: Status = "met"
 NOT_MET: Status = "not_met"
 UNKNOWN: Status = "unknown"
 
+# Answers that say the patient does not know.
+NOT_KNOWN_VALUES = ("not_sure", "not_told")
+
 _LABELS = {t.key: t.label for t in TREATMENTS}
+_SHORT = {t.key: t.short for t in TREATMENTS}
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,13 @@ class CriterionResult:
     title: str
     answer: str
     requirement: str
-    source: dict[str, str]
+    threshold: dict[str, Any]
+    sources: tuple[dict[str, str], ...]
+
+    @property
+    def source(self) -> dict[str, str]:
+        """The first source."""
+        return self.sources[0]
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data, as the CLI prints and the database stores it."""
@@ -57,7 +73,8 @@ class CriterionResult:
             "title": self.title,
             "answer": self.answer,
             "requirement": self.requirement,
-            "source": self.source,
+            "threshold": dict(self.threshold),
+            "sources": [dict(s) for s in self.sources],
         }
 
 
@@ -71,6 +88,17 @@ class Evaluation:
     criteria: tuple[CriterionResult, ...]
     flags: tuple[dict[str, Any], ...]
     red_flags: tuple[str, ...]
+    flags_unknown: tuple[dict[str, str], ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        """The main (core) criteria counted by status."""
+        core = [c.status for c in self.criteria if c.core]
+        return {
+            "total": len(core),
+            "met": core.count(MET),
+            "not_met": core.count(NOT_MET),
+            "unknown": core.count(UNKNOWN),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -78,210 +106,356 @@ class Evaluation:
             "profile": self.profile,
             "criteria_version": self.criteria_version,
             "overall": self.overall,
+            "counts": self.counts(),
+            "counts_text": counts_in_words(self.criteria),
             "criteria": [c.as_dict() for c in self.criteria],
             "flags": [dict(f) for f in self.flags],
+            "flags_unknown": [dict(f) for f in self.flags_unknown],
             "red_flags": list(self.red_flags),
         }
 
 
-def _words(key: str, answers: Mapping[str, Any]) -> str:
-    return BY_KEY[key].in_words(answers.get(key))
+def _words(key: str, a: Mapping[str, Any]) -> str:
+    """An answer in words; "Not provided" when it was not given (even for a multi-choice)."""
+    value = a.get(key)
+    if value is None or value == []:
+        return _("Not provided")
+    return BY_KEY[key].in_words(value)
+
+
+def _months(n: int) -> str:
+    return ngettext("%(num)s month", "%(num)s months", max(n, 0))
+
+
+def _not_known(value: Any) -> bool:
+    """Whether an answer is missing or says the patient does not know."""
+    if value is None or value == []:
+        return True
+    if isinstance(value, list):
+        return any(v in NOT_KNOWN_VALUES for v in value)
+    return value in NOT_KNOWN_VALUES
 
 
 # --- rules: each returns (status, the answer in words) ----------------------------------------
+# `v` is the answers with the derived values (`pain_months`, `treatment_months`, `age`, `bmi`);
+# `p` is the criterion's settings with threshold names replaced by their numbers.
 
 Rule = Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[Status, str]]
 
 
-def _min_number(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    value = a.get(p["key"])
-    if value is None:
-        return UNKNOWN, _words(p["key"], a)
-    return (MET if value >= p["min"] else NOT_MET), _words(p["key"], a)
-
-
-def _tried(a: Mapping[str, Any]) -> list[str]:
-    return [t for t in TREATMENT_KEYS if a.get(f"{t}_tried") == "yes"]
-
-
-def _treatments_in_words(a: Mapping[str, Any]) -> str:
-    tried = _tried(a)
-    if not tried:
-        if any(f"{t}_tried" in a for t in TREATMENT_KEYS):
-            return _("None tried")
-        return _("Not provided")
-    parts = []
-    for t in tried:
-        result = a.get(f"{t}_result")
-        label = str(_LABELS[t])
-        words = BY_KEY[f"{t}_result"].label_of(result) if result else _("result not given")
-        parts.append(_("%(treatment)s: %(result)s", treatment=label, result=words))
-    return "; ".join(parts)
-
-
-def _lasting(a: Mapping[str, Any]) -> bool:
-    return any(a.get(f"{t}_result") == "lasting_relief" for t in _tried(a))
-
-
-def _treatments_tried(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    words = _treatments_in_words(a)
-    if not any(f"{t}_tried" in a for t in TREATMENT_KEYS):
-        return UNKNOWN, words
-    tried = _tried(a)
-    if _lasting(a):
-        return NOT_MET, words
-    if len(tried) >= p["min_tried"] and any(t in tried for t in p["one_of"]):
-        return MET, words
-    return NOT_MET, words
-
-
-def _treatments_required(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    words = _treatments_in_words(a)
-    months = a.get("conservative_care_months")
-    if months is not None:
-        words = _(
-            "%(treatments)s. In total: %(months)s",
-            treatments=words,
-            months=_words("conservative_care_months", a),
-        )
-    if not any(f"{t}_tried" in a for t in TREATMENT_KEYS):
-        return UNKNOWN, words
-    tried = _tried(a)
-    if _lasting(a) or any(t not in tried for t in p["required"]):
-        return NOT_MET, words
+def _months_at_least(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    months = v.get(p["key"])
     if months is None:
-        return UNKNOWN, words
-    return (MET if months >= p["months"] else NOT_MET), words
+        return UNKNOWN, _words(p["asked"], v)
+    return (MET if months >= p["min"] else NOT_MET), _months(months)
 
 
-def _diagnostic_injection(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    done = a.get("diagnostic_injection")
-    if done != "yes":
-        words = _words("diagnostic_injection", a)
-        return {"no": NOT_MET}.get(done, UNKNOWN), words
-    count = a.get("diagnostic_injection_count")
-    guided = a.get("diagnostic_injection_guided")
-    relief = a.get("diagnostic_injection_relief")
+def _number_at_least(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    value = v.get(p["key"])
+    if value is None:
+        return UNKNOWN, _words(p["key"], v)
+    return (MET if value >= p["min"] else NOT_MET), _words(p["key"], v)
+
+
+def _pain_severity(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    average, interference = v.get("pain_average"), v.get("pain_interference")
     words = _(
-        "%(count)s; guided by a scan: %(guided)s; %(relief)s",
-        count=(
-            ngettext("%(num)s injection", "%(num)s injections", count)
-            if count is not None
-            else _("number of injections not given")
-        ),
-        guided=_words("diagnostic_injection_guided", a),
-        relief=_words("diagnostic_injection_relief", a),
+        "Average pain: %(average)s. Gets in the way: %(interference)s",
+        average=_words("pain_average", v),
+        interference=_words("pain_interference", v),
     )
-    if relief is not None and relief < p["relief"]:
+    if (average is not None and average < p["average"]) or (
+        interference is not None and interference < p["interference"]
+    ):
         return NOT_MET, words
-    if count is not None and count < p["count"]:
-        return NOT_MET, words
-    if p["guided"] and guided == "no":
-        return NOT_MET, words
-    if relief is None or count is None or (p["guided"] and guided != "yes"):
+    if average is None or interference is None:
         return UNKNOWN, words
     return MET, words
 
 
-def _exam_in_words(a: Mapping[str, Any]) -> str:
-    done = a.get("exam_done")
+def _tried(v: Mapping[str, Any]) -> list[str]:
+    answer = v.get("treatments_tried") or []
+    return [t for t in TREATMENT_KEYS if t in answer]
+
+
+def _treatment_in_words(t: str, v: Mapping[str, Any]) -> str:
+    parts = []
+    if t == "steroid_injection" and v.get("steroid_injection_count") is not None:
+        n = v["steroid_injection_count"]
+        parts.append(ngettext("%(num)s injection", "%(num)s injections", n))
+        if v.get("steroid_injection_relief_weeks") is not None:
+            parts.append(
+                _(
+                    "better for %(weeks)s",
+                    weeks=_words("steroid_injection_relief_weeks", v),
+                )
+            )
+    elif v.get(f"{t}_weeks") is not None:
+        parts.append(_words(f"{t}_weeks", v))
+    result = v.get(f"{t}_result")
+    parts.append(_words(f"{t}_result", v) if result else _("result not given"))
+    return _("%(treatment)s: %(details)s", treatment=_LABELS[t], details=" · ".join(parts))
+
+
+def _treatments_in_words(v: Mapping[str, Any]) -> str:
+    answer = v.get("treatments_tried")
+    if not answer:
+        return _("Not provided")
+    if "none" in answer:
+        return _words("treatments_tried", v)
+    return "; ".join(_treatment_in_words(t, v) for t in _tried(v))
+
+
+def _lasting(v: Mapping[str, Any]) -> bool:
+    return any(v.get(f"{t}_result") == "lasting_relief" for t in _tried(v))
+
+
+def _results_missing(v: Mapping[str, Any]) -> bool:
+    return any(v.get(f"{t}_result") is None for t in _tried(v))
+
+
+def _treatments_tried(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    words = _treatments_in_words(v)
+    answer = v.get("treatments_tried")
+    if not answer:
+        return UNKNOWN, words
+    tried = _tried(v)
+    if _lasting(v):
+        return NOT_MET, words
+    if len(tried) < p["min_tried"] or not any(t in tried for t in p["one_of"]):
+        return NOT_MET, words
+    if _results_missing(v):
+        return UNKNOWN, words
+    return MET, words
+
+
+def _treatments_required(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    answer = v.get("treatments_tried")
+    tried = _tried(v)
+    missing = [str(_SHORT[t]) for t in p["required"] if t not in tried]
+    if not any(t in tried for t in p["exercise"]):
+        either_one = _(" or ").join(str(_SHORT[t]) for t in p["exercise"])
+        missing.insert(0, either_one)
+    parts = [_treatments_in_words(v)]
+    if tried and missing:
+        parts.append(_("Not tried: %(treatments)s", treatments="; ".join(missing)))
+    months = v.get("treatment_months")
+    if tried:
+        parts.append(
+            _("Since treatment started: %(months)s", months=_months(months))
+            if months is not None
+            else _("When treatment started: not provided")
+        )
+    words = ". ".join(parts)
+    if not answer:
+        return UNKNOWN, words
+    if "none" in answer or _lasting(v) or missing:
+        return NOT_MET, words
+    if months is not None and months < p["months"]:
+        return NOT_MET, words
+    if months is None or _results_missing(v):
+        return UNKNOWN, words
+    return MET, words
+
+
+def _injections_counted(v: Mapping[str, Any]) -> tuple[int, ...]:
+    """The injections asked about in detail: the first, and the second when there were two."""
+    count = v.get("diagnostic_injection_count")
+    if count is None:
+        return ()
+    return (1,) if count < 2 else (1, 2)
+
+
+def _injections_in_words(v: Mapping[str, Any]) -> str:
+    done = v.get("diagnostic_injection")
     if done != "yes":
-        return _words("exam_done", a)
-    parts = [_words("exam_result", a)]
-    if a.get("exam_positive_tests") is not None:
-        n = a["exam_positive_tests"]
+        return _words("diagnostic_injection", v)
+    count = v.get("diagnostic_injection_count")
+    parts = [
+        ngettext("%(num)s injection", "%(num)s injections", count)
+        if count is not None
+        else _("number of injections not given")
+    ]
+    for n in _injections_counted(v):
+        parts.append(
+            _(
+                "Injection %(n)s: needle guided by: %(guidance)s · %(relief)s · relief "
+                "lasted: %(lasted)s",
+                n=n,
+                guidance=_words(f"injection_{n}_guidance", v),
+                relief=_words(f"injection_{n}_relief", v),
+                lasted=_words(f"injection_{n}_relief_lasted", v),
+            )
+        )
+    return ". ".join(parts)
+
+
+def _injection_any(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    words = _injections_in_words(v)
+    done = v.get("diagnostic_injection")
+    if done == "no":
+        return NOT_MET, words
+    if done != "yes" or v.get("diagnostic_injection_count") is None:
+        return UNKNOWN, words
+    reliefs = [v.get(f"injection_{n}_relief") for n in _injections_counted(v)]
+    if any(r is not None and r >= p["relief"] for r in reliefs):
+        return MET, words
+    if any(r is None for r in reliefs):
+        return UNKNOWN, words
+    return NOT_MET, words
+
+
+def _injections_each(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    words = _injections_in_words(v)
+    done = v.get("diagnostic_injection")
+    if done == "no":
+        return NOT_MET, words
+    count = v.get("diagnostic_injection_count")
+    if done != "yes" or count is None:
+        return UNKNOWN, words
+    if count < p["count"]:
+        return NOT_MET, words
+    asked = range(1, p["count"] + 1)
+    reliefs = [v.get(f"injection_{n}_relief") for n in asked]
+    guidance = [v.get(f"injection_{n}_guidance") for n in asked]
+    if any(r is not None and r < p["relief"] for r in reliefs):
+        return NOT_MET, words
+    if any(g is not None and g not in p["guidance"] and not _not_known(g) for g in guidance):
+        return NOT_MET, words
+    if any(r is None for r in reliefs) or any(_not_known(g) for g in guidance):
+        return UNKNOWN, words
+    return MET, words
+
+
+def _exam_in_words(v: Mapping[str, Any]) -> str:
+    if v.get("exam_done") != "yes":
+        return _words("exam_done", v)
+    parts = [_words("exam_result", v)]
+    n = v.get("exam_positive_tests")
+    if n is not None:
         parts.append(
             ngettext("%(num)s test brought on the pain", "%(num)s tests brought on the pain", n)
         )
+    else:
+        parts.append(_("number of tests not given"))
     return "; ".join(parts)
 
 
-def _exam_reproduced(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    done, result = a.get("exam_done"), a.get("exam_result")
+def _exam_reproduced(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    done, result = v.get("exam_done"), v.get("exam_result")
     if done == "no" or (done == "yes" and result == "did_not"):
         status: Status = NOT_MET
     elif done == "yes" and result == "reproduced_pain":
         status = MET
     else:
         status = UNKNOWN
-    return status, _exam_in_words(a)
+    return status, _exam_in_words(v)
 
 
-def _exam_positive(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    n = a.get("exam_positive_tests")
-    if a.get("exam_done") == "no":
-        return NOT_MET, _exam_in_words(a)
-    if a.get("exam_done") == "yes" and n is not None:
-        return (MET if n >= p["min"] else NOT_MET), _exam_in_words(a)
-    return UNKNOWN, _exam_in_words(a)
-
-
-def _imaging_any(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    # An empty multi-choice answer is not stored: no imaging key means none was done.
-    scans = a.get("imaging") or []
-    return (MET if scans else NOT_MET), _words("imaging", a)
-
-
-def _imaging_ct_mri(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    scans = a.get("imaging") or []
-    met = any(s in scans for s in p["any_of"])
-    return (MET if met else NOT_MET), _words("imaging", a)
-
-
-def _pain_area(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    where = a.get("pain_locations")
-    if not where:
-        return UNKNOWN, _words("pain_locations", a)
-    return (MET if any(x in where for x in p["areas"]) else NOT_MET), _words("pain_locations", a)
-
-
-def _no_condition(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    conditions = a.get("other_conditions") or []
-    return (NOT_MET if p["condition"] in conditions else MET), _words("other_conditions", a)
-
-
-def _one_sided_pointing(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    side, points = a.get("pain_side"), a.get("points_to_si_joint")
-    words = _(
-        "Side: %(side)s. Can point to it: %(points)s",
-        side=_words("pain_side", a),
-        points=_words("points_to_si_joint", a),
-    )
-    if side == "both" or points == "no":
+def _exam_positive(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    words = _exam_in_words(v)
+    done, result, n = v.get("exam_done"), v.get("exam_result"), v.get("exam_positive_tests")
+    if done == "no":
         return NOT_MET, words
-    if side in ("left", "right") and points == "yes":
+    if done != "yes":
+        return UNKNOWN, words
+    if n is None:
+        # "The tests did not bring on the pain": no test was positive.
+        return (NOT_MET if result == "did_not" else UNKNOWN), words
+    if n >= p["min"]:
+        # A count of positive tests beside "they did not bring on the pain" contradicts itself.
+        return (UNKNOWN if result == "did_not" else MET), words
+    return NOT_MET, words
+
+
+def _imaging_in_words(v: Mapping[str, Any]) -> str:
+    parts = [_words("imaging", v)]
+    if v.get("imaging_result") is not None:
+        result = _words("imaging_result", v)
+        if v.get("imaging_other_problem"):
+            result = f"{result}: {_words('imaging_other_problem', v)}"
+        parts.append(result)
+    return ". ".join(parts)
+
+
+def _imaging_any(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    scans = v.get("imaging")
+    if not scans:
+        return UNKNOWN, _imaging_in_words(v)
+    return (MET if any(s in scans for s in p["any_of"]) else NOT_MET), _imaging_in_words(v)
+
+
+def _imaging_ct_mri(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    words = _imaging_in_words(v)
+    scans, result = v.get("imaging"), v.get("imaging_result")
+    if not scans:
+        return UNKNOWN, words
+    if result == "other_problem" or not any(s in scans for s in p["any_of"]):
+        return NOT_MET, words
+    if result in p["results"]:
         return MET, words
     return UNKNOWN, words
 
 
-def _nicotine_free(a: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
-    use = a.get("nicotine_use")
-    status: Status = {"no": MET, "yes": NOT_MET}.get(use, UNKNOWN)
-    return status, _words("nicotine_use", a)
+def _pain_area(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    where = v.get("pain_locations")
+    if not where:
+        return UNKNOWN, _words("pain_locations", v)
+    return (MET if any(x in where for x in p["areas"]) else NOT_MET), _words("pain_locations", v)
+
+
+def _without_condition(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    conditions = v.get("other_conditions")
+    words = _words("other_conditions", v)
+    if not conditions:
+        return UNKNOWN, words
+    if p["condition"] in conditions:
+        return NOT_MET, words
+    if _not_known(conditions):
+        return UNKNOWN, words
+    return MET, words
+
+
+def _answer_is(v: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[Status, str]:
+    value = v.get(p["key"])
+    status: Status = {p["met"]: MET, p["not_met"]: NOT_MET}.get(value, UNKNOWN)
+    return status, _words(p["key"], v)
 
 
 RULES: dict[str, Rule] = {
-    "min_number": _min_number,
+    "months_at_least": _months_at_least,
+    "number_at_least": _number_at_least,
+    "pain_severity": _pain_severity,
     "treatments_tried": _treatments_tried,
     "treatments_required": _treatments_required,
-    "diagnostic_injection": _diagnostic_injection,
+    "injection_any": _injection_any,
+    "injections_each": _injections_each,
     "exam_reproduced": _exam_reproduced,
     "exam_positive": _exam_positive,
     "imaging_any": _imaging_any,
     "imaging_ct_mri": _imaging_ct_mri,
     "pain_area": _pain_area,
-    "no_condition": _no_condition,
-    "one_sided_pointing": _one_sided_pointing,
-    "nicotine_free": _nicotine_free,
+    "without_condition": _without_condition,
+    "answer_is": _answer_is,
 }
 
 
 # --- derived values and flags ----------------------------------------------------------------
 
 
+def _since(key: str) -> Callable[[Mapping[str, Any], dt.date], int | None]:
+    def months(a: Mapping[str, Any], on: dt.date) -> int | None:
+        n = months_since(a.get(key), on)
+        return None if n is None else max(n, 0)
+
+    return months
+
+
 DERIVED_VALUES: dict[str, Callable[[Mapping[str, Any], dt.date], Any]] = {
     "bmi": lambda a, on: bmi(a),
     "age": age,
+    "pain_months": _since("pain_started"),
+    "treatment_months": _since("treatment_started"),
 }
 
 
@@ -303,8 +477,9 @@ def holds(test: Check, values: Mapping[str, Any]) -> bool:
         return value == test.value
     if test.op == "ne":
         return value != test.value
-    if test.op == "any_of":
-        return any(v in test.value for v in (value if isinstance(value, list) else [value]))
+    if test.op in ("any_of", "none_of"):
+        found = any(v in test.value for v in (value if isinstance(value, list) else [value]))
+        return found if test.op == "any_of" else not found
     if test.op == "empty":
         return value == []
     if test.op == "nonempty":
@@ -319,10 +494,67 @@ def applies(when: When, values: Mapping[str, Any]) -> bool:
     return not when or any(all(holds(t, values) for t in tests) for tests in when)
 
 
+def _label(key: str, value: str) -> str:
+    return BY_KEY[key].label_of(value)
+
+
+def _flag_values(flag_id: str, v: Mapping[str, Any]) -> str:
+    """The patient's own values that raised a flag, in words."""
+    if flag_id == "other_conditions":
+        found = [c for c in OTHER_CONDITIONS_FLAGGED if c in (v.get("other_conditions") or [])]
+        return "; ".join(_label("other_conditions", c) for c in found)
+    if flag_id == "imaging_other_problem":
+        found = [p for p in v.get("imaging_other_problem") or [] if p != "not_sure"]
+        if not found:
+            return _("what it showed is not known")
+        return "; ".join(_label("imaging_other_problem", p) for p in found)
+    if flag_id == "nerve_symptoms":
+        parts = []
+        if v.get("leg_numbness") == "yes":
+            parts.append(_("numbness, tingling or pins and needles in a leg or foot"))
+        if "below_knee" in (v.get("pain_locations") or []):
+            parts.append(_("pain below the knee"))
+        return "; ".join(parts)
+    if flag_id == "risk_factors":
+        parts = []
+        if v.get("nicotine_use") == "yes":
+            parts.append(_("nicotine use"))
+        if v.get("bmi") is not None and v["bmi"] >= THRESHOLDS["risk_bmi"]:
+            parts.append(_("BMI %(bmi)s", bmi=f"{v['bmi']:.1f}"))
+        if v.get("age") is not None and v["age"] >= THRESHOLDS["risk_age"]:
+            parts.append(_("age %(age)s", age=v["age"]))
+        if v.get("regular_opioids") == "yes":
+            parts.append(_("opioid painkillers most days"))
+        return "; ".join(parts)
+    if flag_id in ("pregnancy", "metal_allergy"):
+        return _label(flag_id, v[flag_id])
+    return ""
+
+
+def _asked(key: str, answers: Mapping[str, Any]) -> bool:
+    """Whether a question is asked under the answers (a derived value always is)."""
+    return key not in BY_KEY or BY_KEY[key].is_asked(answers)
+
+
+def flag_status(flag: Flag, answers: Mapping[str, Any], values: Mapping[str, Any]) -> str | None:
+    """ "raised", "unknown" (an answer it reads is missing or not sure), or None (not raised)."""
+    if applies(flag.when, values):
+        return "raised"
+    if any(_asked(k, answers) and _not_known(values.get(k)) for k in flag.reads):
+        return "unknown"
+    return None
+
+
 def flags(answers: Mapping[str, Any], on: dt.date) -> list[str]:
     """The ids of the flags to discuss that the answers raise, in their listed order."""
     values = _values(answers, on)
-    return [f.id for f in FLAGS.values() if applies(f.when, values)]
+    return [f.id for f in FLAGS.values() if flag_status(f, answers, values) == "raised"]
+
+
+def flags_unknown(answers: Mapping[str, Any], on: dt.date) -> list[str]:
+    """The ids of the flags that could not be checked (an answer missing or not sure)."""
+    values = _values(answers, on)
+    return [f.id for f in FLAGS.values() if flag_status(f, answers, values) == "unknown"]
 
 
 def prompts(answers: Mapping[str, Any], on: dt.date) -> list[str]:
@@ -340,13 +572,34 @@ def prompts(answers: Mapping[str, Any], on: dt.date) -> list[str]:
 def _check_rules() -> None:
     """Every rule names a question or derived value, and every threshold it names exists."""
     keys = set(BY_KEY) | set(DERIVED_VALUES)
+
+    def check_key(owner: str, key: str) -> None:
+        if key not in keys:
+            raise KeyError(f"{owner}: {key!r} is neither a question nor derived")
+
     for rule in (*FLAGS.values(), *PROMPTS.values()):
         for tests in rule.when:
             for t in tests:
-                if t.key not in keys:
-                    raise KeyError(f"{rule.id}: {t.key!r} is neither a question nor derived")
+                check_key(rule.id, t.key)
                 if t.op in ("lt", "gte") and isinstance(t.value, str) and t.value not in THRESHOLDS:
                     raise KeyError(f"{rule.id}: no threshold named {t.value!r}")
+    for flag in FLAGS.values():
+        for key in flag.reads:
+            check_key(flag.id, key)
+    for profile in PROFILES.values():
+        for c in profile.criteria:
+            if c.rule not in RULES:
+                raise KeyError(f"{profile.key}.{c.id}: no rule named {c.rule!r}")
+            for name in ("key", "asked"):
+                if name in c.params:
+                    check_key(f"{profile.key}.{c.id}", c.params[name])
+            for name in c.threshold:
+                if name not in THRESHOLDS:
+                    raise KeyError(f"{profile.key}.{c.id}: no threshold named {name!r}")
+            if not c.sources:
+                raise ValueError(f"{profile.key}.{c.id}: no source")
+            if not c.threshold and not c.basis:
+                raise ValueError(f"{profile.key}.{c.id}: neither a threshold nor a basis")
 
 
 _check_rules()
@@ -357,8 +610,8 @@ def red_flags(answers: Mapping[str, Any]) -> list[str]:
     return [f for f in answers.get("red_flags") or [] if f != "none"]
 
 
-def _evaluate_criterion(c: Criterion, answers: Mapping[str, Any]) -> CriterionResult:
-    status, words = RULES[c.rule](answers, c.params)
+def _evaluate_criterion(c: Criterion, values: Mapping[str, Any]) -> CriterionResult:
+    status, words = RULES[c.rule](values, c.values)
     return CriterionResult(
         id=c.id,
         status=status,
@@ -366,17 +619,28 @@ def _evaluate_criterion(c: Criterion, answers: Mapping[str, Any]) -> CriterionRe
         title=str(c.title),
         answer=words,
         requirement=c.requirement_text(),
-        source=c.source.as_dict(),
+        threshold=c.threshold_dict(),
+        sources=tuple(s.as_dict() for s in c.sources),
     )
+
+
+def _raised(flag: Flag, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": flag.id,
+        "text": flag.text_in_words(_flag_values(flag.id, values)),
+        "sources": [s.as_dict() for s in flag.sources],
+    }
 
 
 def evaluate(
     answers: Mapping[str, Any], profile: str = DEFAULT_PROFILE, on: dt.date | None = None
 ) -> Evaluation:
-    """Compare answers with one profile's criteria; `on` is the day ages are counted on."""
+    """Compare answers with one profile's criteria; `on` is the day months and ages count to."""
     if profile not in PROFILES:
         raise KeyError(profile)
-    results = tuple(_evaluate_criterion(c, answers) for c in PROFILES[profile].criteria)
+    on = on or dt.date.today()
+    values = _values(answers, on)
+    results = tuple(_evaluate_criterion(c, values) for c in PROFILES[profile].criteria)
     urgent = red_flags(answers)
     core = [r.status for r in results if r.core]
     overall: Overall
@@ -388,8 +652,9 @@ def evaluate(
         overall = "not_consistent"
     else:
         overall = "incomplete"
-    raised = tuple(
-        {"id": f, "text": FLAGS[f].text_in_words(), "source": FLAGS[f].source.as_dict()}
-        for f in flags(answers, on or dt.date.today())
+    statuses = {f.id: flag_status(f, answers, values) for f in FLAGS.values()}
+    raised = tuple(_raised(FLAGS[f], values) for f, s in statuses.items() if s == "raised")
+    unknown = tuple(
+        {"id": f, "title": str(FLAGS[f].title)} for f, s in statuses.items() if s == "unknown"
     )
-    return Evaluation(profile, CRITERIA_VERSION, overall, results, raised, tuple(urgent))
+    return Evaluation(profile, CRITERIA_VERSION, overall, results, raised, tuple(urgent), unknown)

@@ -1,7 +1,9 @@
 """Exports of submitted screenings: CSV for spreadsheets and HL7 FHIR R4 resources.
 
-Both derive from the one questionnaire definition: CSV columns are the data dictionary keys, and
-the FHIR Questionnaire's linkIds are the same keys. `export_csv` and `export_fhir` are what a
+Both derive from the questionnaire definitions: CSV columns are the data dictionary keys, and
+the FHIR Questionnaire's linkIds are the same keys. A screening is exported with the release it
+was answered under (`questionnaire_version`): its answers under its own keys, its FHIR response
+pointing at its own version of the Questionnaire. `export_csv` and `export_fhir` are what a
 clinician downloads: the file of a date range, audited (plain data in; only flushes).
 """
 
@@ -18,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from . import questionnaire
-from .criteria import DEFAULT_PROFILE, PROFILES
+from . import questionnaire, releases
+from .definition import Definition
 from .extensions import db
 from .models import Screening
 from .questionnaire import Group, Question, When
@@ -51,17 +53,34 @@ def submitted_between(start: dt.date | None, end: dt.date | None) -> list[Screen
 # --- CSV -------------------------------------------------------------------------------------
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-META_COLUMNS = ("reference", "submitted_at", "criteria_version", "overall")
+META_COLUMNS = (
+    "reference",
+    "submitted_at",
+    "questionnaire_version",
+    "criteria_version",
+    "overall",
+)
 
 
-def criterion_columns(profile: str = DEFAULT_PROFILE) -> list[str]:
-    """One column per criterion of a profile: criterion_<id>."""
-    return [f"criterion_{c.id}" for c in PROFILES[profile].criteria]
+def criterion_columns() -> list[str]:
+    """One column per criterion of the default profile, criterion_<id>: the current release's
+    criteria first, then those only earlier releases had."""
+    ids = (
+        c.id
+        for r in releases.every()
+        for c in r.criteria.PROFILES[r.criteria.DEFAULT_PROFILE].criteria
+    )
+    return [f"criterion_{i}" for i in dict.fromkeys(ids)]
+
+
+def question_columns() -> list[str]:
+    """Every question key: the current release's first, then those only earlier ones asked."""
+    return list(dict.fromkeys(q.key for r in releases.every() for q in r.questionnaire.questions))
 
 
 def csv_columns() -> list[str]:
     """The header row: screening facts, each criterion's status, then every question key."""
-    return [*META_COLUMNS, *criterion_columns(), *(q.key for q in questionnaire.QUESTIONS)]
+    return [*META_COLUMNS, *criterion_columns(), *question_columns()]
 
 
 def safe_cell(text: str) -> str:
@@ -98,14 +117,15 @@ def csv_row(screening: Screening) -> dict[str, str]:
     row: dict[str, str] = {
         "reference": _cell(screening.reference),
         "submitted_at": _cell(screening.submitted_at),
+        "questionnaire_version": _cell(screening.questionnaire_version),
         "criteria_version": _cell(screening.criteria_version),
         "overall": _cell(screening.overall),
     }
     for column in criterion_columns():
         row[column] = _cell(statuses.get(column.removeprefix("criterion_")))
     answers = screening.answers or {}
-    for q in questionnaire.QUESTIONS:
-        row[q.key] = _cell(answers.get(q.key))
+    for key in question_columns():
+        row[key] = _cell(answers.get(key))
     return row
 
 
@@ -120,9 +140,10 @@ def to_csv(screenings: Iterable[Screening]) -> str:
 
 
 def answers_from_row(row: Mapping[str, str]) -> dict[str, Any]:
-    """Read the answers back from a CSV row, typed as the definition says."""
+    """Read the answers back from a CSV row, typed as the row's questionnaire version says."""
     answers: dict[str, Any] = {}
-    for q in questionnaire.QUESTIONS:
+    definition = releases.of(row.get("questionnaire_version") or None).questionnaire
+    for q in definition.questions:
         text = unsafe_cell(row.get(q.key) or "")
         if text == "":
             continue
@@ -142,6 +163,7 @@ QUESTIONNAIRE_ID = "si-joint-screening"
 FHIR_TYPES = {
     "text": "string",
     "date": "date",
+    "month": "date",  # a FHIR date may be partial: "2025-05"
     "integer": "integer",
     "single": "choice",
     "multi": "choice",
@@ -163,6 +185,11 @@ def questionnaire_url() -> str:
     return f"{canonical_base()}/Questionnaire/{QUESTIONNAIRE_ID}"
 
 
+def questionnaire_version_url(version: str) -> str:
+    """The URL of one version of the Questionnaire, as a Bundle entry's fullUrl."""
+    return f"{questionnaire_url()}/_history/{version}"
+
+
 def code_system(key: str) -> str:
     """The code system of a choice question's values."""
     return f"{canonical_base()}/CodeSystem/{QUESTIONNAIRE_ID}-{key.replace('_', '-')}"
@@ -172,10 +199,12 @@ def _coding(q: Question, value: str) -> dict[str, str]:
     return {"system": code_system(q.key), "code": value, "display": q.label_of(value)}
 
 
-def _enable_when(w: When) -> dict[str, Any]:
+def _enable_when(w: When, definition: Definition) -> dict[str, Any]:
     if w.op == "nonempty":
         return {"question": w.key, "operator": "exists", "answerBoolean": True}
-    source = questionnaire.BY_KEY[w.key]
+    if w.op == "gte":
+        return {"question": w.key, "operator": ">=", "answerInteger": int(w.value)}
+    source = definition.by_key[w.key]
     return {"question": w.key, "operator": "=", "answerCoding": _coding(source, str(w.value))}
 
 
@@ -187,7 +216,7 @@ def _answer_option(q: Question, value: str) -> dict[str, Any]:
     return option
 
 
-def questionnaire_item(q: Question) -> dict[str, Any]:
+def questionnaire_item(q: Question, definition: Definition | None = None) -> dict[str, Any]:
     """One question as a FHIR Questionnaire item."""
     item: dict[str, Any] = {
         "linkId": q.key,
@@ -209,7 +238,7 @@ def questionnaire_item(q: Question) -> dict[str, Any]:
     if extensions:
         item["extension"] = extensions
     if q.when:
-        item["enableWhen"] = [_enable_when(w) for w in q.when]
+        item["enableWhen"] = [_enable_when(w, definition or questionnaire.CURRENT) for w in q.when]
         if len(q.when) > 1:
             item["enableBehavior"] = "any"
     return item
@@ -219,13 +248,14 @@ def _group_id(section_key: str) -> str:
     return f"section-{section_key}"
 
 
-def fhir_questionnaire() -> dict[str, Any]:
-    """The FHIR R4 Questionnaire generated from the questionnaire definition."""
+def fhir_questionnaire(definition: Definition | None = None) -> dict[str, Any]:
+    """The FHIR R4 Questionnaire of a questionnaire version (the current one when not given)."""
+    definition = definition or questionnaire.CURRENT
     return {
         "resourceType": "Questionnaire",
         "id": QUESTIONNAIRE_ID,
         "url": questionnaire_url(),
-        "version": questionnaire.QUESTIONNAIRE_VERSION,
+        "version": definition.version,
         "name": "SIJointScreening",
         "title": "SI joint screening questionnaire",
         "status": "active",
@@ -239,22 +269,26 @@ def fhir_questionnaire() -> dict[str, Any]:
                 "linkId": _group_id(section.key),
                 "text": str(section.title),
                 "type": "group",
-                "item": [_definition_item(item) for step in section.steps for item in step.items],
+                "item": [
+                    _definition_item(item, definition)
+                    for step in section.steps
+                    for item in step.items
+                ],
             }
-            for section in questionnaire.TREE
+            for section in definition.tree
         ],
     }
 
 
-def _definition_item(item: Question | Group) -> dict[str, Any]:
-    """A question, or a group of questions (a treatment's) as a FHIR group item."""
+def _definition_item(item: Question | Group, definition: Definition) -> dict[str, Any]:
+    """A question, or a group of questions (a treatment's, an injection's) as a group item."""
     if isinstance(item, Question):
-        return questionnaire_item(item)
+        return questionnaire_item(item, definition)
     return {
         "linkId": item.key,
         "text": str(item.label),
         "type": "group",
-        "item": [questionnaire_item(q) for q in item.questions],
+        "item": [questionnaire_item(q, definition) for q in item.questions],
     }
 
 
@@ -265,7 +299,7 @@ def _answers(q: Question, value: Any) -> list[dict[str, Any]]:
         return [{"valueCoding": _coding(q, value)}]
     if q.type == "integer":
         return [{"valueInteger": int(value)}]
-    if q.type == "date":
+    if q.type in ("date", "month"):
         return [{"valueDate": str(value)}]
     return [{"valueString": str(value)}]
 
@@ -275,8 +309,9 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
     if not screening.is_submitted or screening.submitted_at is None:
         raise ValueError("only submitted screenings are exported")
     answers = screening.answers or {}
+    definition = releases.of(screening.questionnaire_version).questionnaire
     groups = []
-    for section in questionnaire.TREE:
+    for section in definition.tree:
         items = [
             i
             for step in section.steps
@@ -294,7 +329,7 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
             "system": f"{canonical_base()}/screening-reference",
             "value": str(screening.reference),
         },
-        "questionnaire": f"{questionnaire_url()}|{questionnaire.QUESTIONNAIRE_VERSION}",
+        "questionnaire": f"{questionnaire_url()}|{definition.version}",
         "status": "completed",
         "authored": _utc(screening.submitted_at).isoformat(timespec="seconds"),
         "item": groups,
@@ -318,7 +353,17 @@ def _response_item(item: Question | Group, answers: Mapping[str, Any]) -> dict[s
 def fhir_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
     """A collection Bundle: the Questionnaire, then one QuestionnaireResponse per screening."""
     base = canonical_base()
-    entries = [{"fullUrl": questionnaire_url(), "resource": fhir_questionnaire()}]
+    # The current Questionnaire, and each earlier version a screening here was answered under.
+    versions = dict.fromkeys(
+        [questionnaire.QUESTIONNAIRE_VERSION, *(s.questionnaire_version for s in screenings)]
+    )
+    entries = [
+        {
+            "fullUrl": questionnaire_version_url(v),
+            "resource": fhir_questionnaire(releases.of(v).questionnaire),
+        }
+        for v in versions
+    ]
     for s in screenings:
         entries.append(
             {

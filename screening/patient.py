@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from . import drafts, questionnaire
+from . import drafts, questionnaire, upgrade
 from .criteria import (
     OVERALL_EXPLANATIONS,
     OVERALL_LABELS,
@@ -48,6 +48,10 @@ SESSION_KEY = "screening_token"
 SENT_KEY = "sent_token"
 _CACHE_KEY = "screening.patient"  # the request's own lookup of its screening
 RED_FLAGS = "red_flags"  # the safety question: its answers lead to the urgent advice at once
+# A draft answered under earlier questions is converted to the current ones on its next load
+# (drafts.upgrade_draft); this browser is then shown first the page with a new or unanswered
+# question, once, saying that the questions changed: [token, page key].
+UPGRADED_KEY = "upgraded"
 
 
 def _steps(answers: dict[str, Any] | None = None) -> tuple[questionnaire.Step, ...]:
@@ -79,6 +83,12 @@ def _current() -> Screening | None:
     cached = request.environ.get(_CACHE_KEY)
     if cached is None or cached[0] != token:
         screening = drafts.by_token(token)
+        if (
+            screening is not None
+            and not screening.is_submitted
+            and upgrade.needs_upgrade(screening.questionnaire_version)
+        ):
+            screening = _upgrade(screening)
         if screening is not None and screening.is_submitted and not _sent_here(screening):
             # Sent from another device (this browser had resumed it earlier), or sent here
             # too long ago: this browser sees nothing of it any more.
@@ -87,6 +97,38 @@ def _current() -> Screening | None:
             screening = None
         cached = request.environ[_CACHE_KEY] = (token, screening)
     return cached[1]
+
+
+def _upgrade(screening: Screening) -> Screening | None:
+    """Convert a draft answered under earlier questions to the current ones, and commit.
+
+    Sent screenings are never converted: a draft sent meanwhile is returned sent, unchanged.
+    None when it was deleted meanwhile.
+    """
+    try:
+        done = drafts.upgrade_draft(screening)
+    except drafts.AlreadySubmitted:
+        db.session.rollback()
+        return screening
+    except drafts.DraftGone:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    if done is not None and done.landing is not None:
+        session[UPGRADED_KEY] = [screening.token, done.landing]
+    return screening
+
+
+def _landing(screening: Screening) -> questionnaire.Step | None:
+    """The page this browser sees first since the draft was converted to the current questions."""
+    mark = session.get(UPGRADED_KEY)
+    if not mark or mark[0] != screening.token:
+        return None
+    step = questionnaire.STEP_BY_KEY.get(mark[1])
+    if step is None or step.key not in {s.key for s in _steps(screening.answers or {})}:
+        session.pop(UPGRADED_KEY, None)
+        return None
+    return step
 
 
 def _sent_here(screening: Screening) -> bool:
@@ -103,12 +145,14 @@ def _bind(screening: Screening) -> None:
     session.permanent = True
     session[SESSION_KEY] = screening.token
     session.pop(SENT_KEY, None)
+    session.pop(UPGRADED_KEY, None)
 
 
 def _forget() -> None:
     """Unbind this browser from any screening."""
     session.pop(SESSION_KEY, None)
     session.pop(SENT_KEY, None)
+    session.pop(UPGRADED_KEY, None)
     request.environ.pop(_CACHE_KEY, None)
 
 
@@ -162,7 +206,7 @@ def _back_url(step: questionnaire.Step, answers: dict[str, Any]) -> str:
 
 
 def _continue_url(screening: Screening) -> str:
-    step = questionnaire.first_unanswered_step(screening.answers or {})
+    step = _landing(screening) or questionnaire.first_unanswered_step(screening.answers or {})
     return _step_url(step) if step else url_for("patient.check")
 
 
@@ -261,13 +305,25 @@ def step(step_key: str):
     if screening.is_submitted:
         return redirect(url_for("patient.confirmation"))
     answers = dict(screening.answers or {})
+    landing = _landing(screening)
+    if landing is not None and (request.method == "POST" or step.key != landing.key):
+        # The questions changed since this page was opened: nothing posted is saved (it
+        # answered the earlier questions); the first page with a new question comes first.
+        return redirect(_step_url(landing))
     if request.method == "GET" and step.key not in {s.key for s in _steps(answers)}:
         # A page about something the answers say does not apply (a treatment not tried).
         return redirect(_continue_url(screening))
     if request.method == "GET":
         form = step_form(step, answers=answers)
         form.check_stored(answers)
-        return _render_step(step, form, answers)
+        notice = None
+        if landing is not None:
+            session.pop(UPGRADED_KEY, None)
+            notice = _(
+                "Some questions have changed a little since you started. Your earlier answers "
+                "are kept."
+            )
+        return _render_step(step, form, answers, notice=notice)
 
     saving = request.form.get("action") == "save"
     form = step_form(step, formdata=request.form)
@@ -353,6 +409,10 @@ def check():
     if screening.is_submitted:
         return redirect(url_for("patient.confirmation"))
     answers = dict(screening.answers or {})
+    landing = _landing(screening)
+    if landing is not None:
+        # Converted to the current questions: nothing is sent before the patient sees them.
+        return redirect(_step_url(landing))
     missing = questionnaire.first_unanswered_step(answers)
     if missing is not None:
         return redirect(_step_url(missing, True))
@@ -518,6 +578,12 @@ def resume():
                 _bind(screening)
                 if deleting:
                     return redirect(url_for("patient.delete"))
+                # Loaded as this browser's draft: converted when answered under earlier questions.
+                screening = _current()
+                if screening is None:
+                    return redirect(url_for("patient.start"))
+                if screening.is_submitted:
+                    return redirect(url_for("patient.confirmation"))
                 return redirect(_continue_url(screening))
     return render_template(
         "patient/resume.html",

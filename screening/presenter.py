@@ -96,11 +96,15 @@ def _group_row(group: Group, answers: Mapping[str, Any], step: Step) -> AnswerRo
     if not asked:
         return None
     first = group.questions[0]
+    provided = any(q.key in answers for q in asked)
     return AnswerRow(
         key=first.key,
         label=str(group.label),
-        value=GROUP_SEPARATOR.join(q.in_words(answers.get(q.key)) for q in asked),
-        provided=any(q.key in answers for q in asked),
+        # Nothing of the group answered: said once, not once per question.
+        value=GROUP_SEPARATOR.join(q.in_words(answers.get(q.key)) for q in asked)
+        if provided
+        else _("Not provided"),
+        provided=provided,
         step=step.key,
         short=str(first.short),
     )

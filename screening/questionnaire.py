@@ -10,7 +10,7 @@ data dictionary. The building blocks (Question, Group, Step, Section, Definition
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .i18n import ngettext
 
-QUESTIONNAIRE_VERSION = "2026.11"
+QUESTIONNAIRE_VERSION = "2026.12"
 
 # --- worked out from answers (derived rows, and the criteria engine) ---------------------------
 
@@ -53,6 +53,25 @@ def age(answers: Mapping[str, Any], on: dt.date) -> int | None:
         return None
     born = dt.date.fromisoformat(dob)
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def months_since(month: str | None, on: dt.date) -> int | None:
+    """Whole calendar months from a month ("YYYY-MM") to the month of `on`; None if not given.
+
+    Counted by calendar month: from March 2026 to any day of September 2026 is 6 months.
+    """
+    if not month:
+        return None
+    year, number = (int(part) for part in month.split("-"))
+    return (on.year * 12 + on.month) - (year * 12 + number)
+
+
+def _since_words(key: str) -> Callable[[Mapping[str, Any], dt.date], str | None]:
+    def words(answers: Mapping[str, Any], on: dt.date) -> str | None:
+        months = months_since(answers.get(key), on)
+        return None if months is None else _months(max(months, 0))
+
+    return words
 
 
 def _age_words(answers: Mapping[str, Any], on: dt.date) -> str | None:
@@ -95,61 +114,47 @@ def _relief(n: int) -> str:
 # --- the definition ------------------------------------------------------------------------
 
 YES_NO = (Choice("yes", _l("Yes")), Choice("no", _l("No")))
-YES_NO_NOT_SURE = YES_NO + (Choice("not_sure", _l("I’m not sure")),)
+NOT_SURE = Choice("not_sure", _l("I’m not sure"))
+YES_NO_NOT_SURE = (*YES_NO, NOT_SURE)
 
 
 @dataclass(frozen=True)
 class Treatment:
-    """A non-surgical treatment: its key prefix, its name, and the question that asks about it."""
+    """A non-surgical treatment: its key, its name, and how questions refer to it."""
 
     key: str
     label: Any
     short: Any
-    question: Any
+    # Asked how many weeks it was tried (not for injections and nerve treatments: one-off).
+    weeks: bool = True
 
 
 TREATMENTS: tuple[Treatment, ...] = (
-    Treatment(
-        "physical_therapy",
-        _l("Physical therapy (physiotherapy)"),
-        _l("physical therapy"),
-        _l("Have you tried physical therapy (physiotherapy)?"),
-    ),
-    Treatment(
-        "home_exercise",
-        _l("An exercise programme at home"),
-        _l("exercises at home"),
-        _l("Have you tried an exercise programme at home?"),
-    ),
-    Treatment(
-        "medication",
-        _l("Pain medicine"),
-        _l("pain medicine"),
-        _l("Have you tried pain medicine?"),
-    ),
+    Treatment("physical_therapy", _l("Physical therapy (physiotherapy)"), _l("physical therapy")),
+    Treatment("home_exercise", _l("An exercise programme at home"), _l("exercises at home")),
+    Treatment("medication", _l("Pain medicine"), _l("pain medicine")),
     Treatment(
         "activity_modification",
         _l("Changing or resting from activities that make the pain worse"),
         _l("changing your activities"),
-        _l("Have you tried changing or resting from activities that make the pain worse?"),
     ),
-    Treatment(
-        "si_belt",
-        _l("A pelvic or SI joint belt (brace)"),
-        _l("a pelvic belt"),
-        _l("Have you tried a pelvic or SI joint belt (brace)?"),
-    ),
+    Treatment("si_belt", _l("A pelvic or SI joint belt (brace)"), _l("a pelvic belt")),
     Treatment(
         "manual_therapy",
         _l("Hands-on treatment, like chiropractic or osteopathy"),
         _l("hands-on treatment"),
-        _l("Have you tried hands-on treatment, like chiropractic or osteopathy?"),
     ),
     Treatment(
         "steroid_injection",
         _l("A steroid injection into the SI joint to treat the pain"),
-        _l("a steroid injection"),
-        _l("Have you had a steroid injection into the SI joint to treat the pain?"),
+        _l("steroid injections"),
+        weeks=False,
+    ),
+    Treatment(
+        "radiofrequency_ablation",
+        _l("A nerve treatment with heat (radiofrequency ablation)"),
+        _l("the nerve treatment"),
+        weeks=False,
     ),
 )
 TREATMENT_KEYS: tuple[str, ...] = tuple(t.key for t in TREATMENTS)
@@ -162,44 +167,82 @@ TREATMENT_RESULTS = (
 )
 
 
-def _treatment_group(t: Treatment) -> Group:
-    """One treatment's questions: tried, for how long, how it went (one row in answers lists)."""
-    tried = When(f"{t.key}_tried", "eq", "yes")
-    return Group(
-        t.key,
-        t.label,
-        (
+def _tried(t: Treatment) -> tuple[When, ...]:
+    return (When("treatments_tried", "contains", t.key),)
+
+
+def _result(t: Treatment) -> Question:
+    return Question(
+        f"{t.key}_result",
+        "single",
+        _l("How did %(t)s work for you?", t=t.short),
+        _l("how %(t)s went", t=t.short),
+        choices=TREATMENT_RESULTS,
+        required=True,
+        when=_tried(t),
+    )
+
+
+def _treatment_questions(t: Treatment) -> tuple[Question, ...]:
+    """The questions of one treatment's page, asked when it was tried."""
+    if t.key == "steroid_injection":
+        return (
             Question(
-                f"{t.key}_tried",
-                "single",
-                t.question,
-                _l("if you have tried %(t)s", t=t.short),
-                choices=YES_NO,
+                "steroid_injection_count",
+                "integer",
+                _l("How many steroid injections into the SI joint have you had?"),
+                _l("how many steroid injections you have had"),
                 required=True,
+                min=1,
+                max=20,
+                when=_tried(t),
             ),
             Question(
-                f"{t.key}_weeks",
+                "steroid_injection_relief_weeks",
                 "integer",
-                _l("For how many weeks in total did you try %(t)s?", t=t.short),
-                _l("how many weeks you tried %(t)s", t=t.short),
-                hint=_l("A rough number is fine. For example, 8"),
-                required=True,
+                _l("After the injection that helped most, for how many weeks was the pain better?"),
+                _l("how many weeks the pain was better"),
+                hint=_l("A rough number is fine. Enter 0 if it did not help at all."),
                 min=0,
-                max=520,
-                when=(tried,),
+                max=104,
+                when=_tried(t),
                 words=_weeks,
             ),
-            Question(
-                f"{t.key}_result",
-                "single",
-                _l("How did %(t)s work for you?", t=t.short),
-                _l("how %(t)s went", t=t.short),
-                choices=TREATMENT_RESULTS,
-                required=True,
-                when=(tried,),
-            ),
-        ),
+            _result(t),
+        )
+    weeks = Question(
+        f"{t.key}_weeks",
+        "integer",
+        _l("For about how many weeks did you try %(t)s?", t=t.short),
+        _l("how many weeks you tried %(t)s", t=t.short),
+        hint=_l("A rough number is fine. For example, 8"),
+        required=True,
+        min=0,
+        max=520,
+        when=_tried(t),
+        words=_weeks,
     )
+    return (weeks, _result(t)) if t.weeks else (_result(t),)
+
+
+def _treatment_step(t: Treatment) -> Step:
+    """One short page per treatment tried; skipped when it was not tried."""
+    return Step(
+        f"treatment_{t.key}", t.label, items=(Group(t.key, t.label, _treatment_questions(t)),)
+    )
+
+
+# Injection n's questions are asked when at least n injections were had (the count itself is
+# asked only after a "yes", so one condition is enough).
+_NTH_INJECTION = (When("diagnostic_injection_count", "gte", "{n}"),)
+
+# Problems a doctor may have named, or scans may have shown: one wording for both questions.
+OTHER_PROBLEMS = (
+    Choice("disc_problem", _l("A disc problem in the spine")),
+    Choice("spinal_stenosis", _l("Narrowing of the spine (spinal stenosis)")),
+    Choice("nerve_compression", _l("A trapped or pressed nerve")),
+    Choice("hip_arthritis", _l("Arthritis in the hip")),
+)
 
 
 TREE: tuple[Section, ...] = build(
@@ -227,7 +270,7 @@ TREE: tuple[Section, ...] = build(
                         "date",
                         _l("Your date of birth"),
                         _l("your date of birth"),
-                        hint=_l("For example, 1970-03-27 (year, month, day)"),
+                        hint=_l("For example, 27 3 1970"),
                         date_rule="past",
                         autocomplete="bday",
                         label=_l("Date of birth"),
@@ -235,31 +278,33 @@ TREE: tuple[Section, ...] = build(
                     Question(
                         "height_cm",
                         "integer",
-                        _l("Your height in centimetres"),
+                        _l("Your height"),
                         _l("your height"),
-                        hint=_l("For example, 170"),
+                        hint=_l("In centimetres, or in feet and inches."),
                         min=100,
                         max=250,
                         words=_cm,
                         label=_l("Height"),
+                        units="height",
                     ),
                     Question(
                         "weight_kg",
                         "integer",
-                        _l("Your weight in kilograms"),
+                        _l("Your weight"),
                         _l("your weight"),
-                        hint=_l("For example, 75"),
+                        hint=_l("In kilograms, or in stones and pounds."),
                         min=30,
                         max=300,
                         words=_kg,
                         label=_l("Weight"),
+                        units="weight",
                     ),
                     Question(
                         "appointment_date",
                         "date",
                         _l("The date of your appointment with the specialist"),
                         _l("the date of your appointment"),
-                        hint=_l("If you know it. For example, 2027-01-15"),
+                        hint=_l("If you know it. For example, 15 1 2027"),
                         label=_l("Appointment"),
                     ),
                 ),
@@ -279,15 +324,13 @@ TREE: tuple[Section, ...] = build(
                 _l("Your pain"),
                 items=(
                     Question(
-                        "pain_duration_months",
-                        "integer",
-                        _l("How many months have you had this pain?"),
-                        _l("how many months you have had this pain"),
-                        hint=_l("A rough number is fine. For 2 years, enter 24."),
+                        "pain_started",
+                        "month",
+                        _l("When did this pain start?"),
+                        _l("when the pain started"),
+                        hint=_l("A rough month is fine. For example, 3 2025"),
                         required=True,
-                        min=0,
-                        max=600,
-                        words=_months,
+                        date_rule="past",
                     ),
                     Question(
                         "pain_locations",
@@ -317,6 +360,13 @@ TREE: tuple[Section, ...] = build(
                             Choice("middle", _l("In the middle")),
                         ),
                     ),
+                    Question(
+                        "leg_numbness",
+                        "single",
+                        _l("Do you have numbness, tingling or pins and needles in a leg or foot?"),
+                        _l("if you have numbness or tingling in a leg or foot"),
+                        choices=YES_NO_NOT_SURE,
+                    ),
                 ),
             ),
             Step(
@@ -328,7 +378,7 @@ TREE: tuple[Section, ...] = build(
                         "multi",
                         _l("Which of these make the pain worse?"),
                         _l("what makes the pain worse"),
-                        hint=_l("Select all that apply. Leave them all empty if none do."),
+                        hint=_l("Select all that apply."),
                         choices=(
                             Choice("sit_to_stand", _l("Standing up from a chair")),
                             Choice("stairs", _l("Climbing stairs")),
@@ -336,7 +386,9 @@ TREE: tuple[Section, ...] = build(
                             Choice("prolonged_sitting", _l("Sitting for a long time")),
                             Choice("lying_on_side", _l("Lying on the painful side")),
                             Choice("bending", _l("Bending forward")),
+                            Choice("none", _l("None of these")),
                         ),
+                        exclusive="none",
                     ),
                     Question(
                         "points_to_si_joint",
@@ -368,6 +420,7 @@ TREE: tuple[Section, ...] = build(
                             Choice("gradual", _l("It came on slowly over time")),
                             Choice("unknown", _l("I don’t know")),
                         ),
+                        exclusive="unknown",
                     ),
                 ),
             ),
@@ -380,13 +433,12 @@ TREE: tuple[Section, ...] = build(
                         "integer",
                         _l("Over the past week, how bad was your pain on average?"),
                         _l("how bad your pain was on average"),
-                        hint=_l(
-                            "Enter a number from 0 (no pain) to 10 (the worst pain you can imagine)."
-                        ),
+                        hint=_l("0 means no pain. 10 means the worst pain you can imagine."),
                         required=True,
                         min=0,
                         max=10,
                         words=_out_of_10,
+                        scale=True,
                     ),
                     Question(
                         "pain_interference",
@@ -395,15 +447,62 @@ TREE: tuple[Section, ...] = build(
                             "Over the past week, how much did the pain get in the way of your daily activities?"
                         ),
                         _l("how much the pain got in the way"),
-                        hint=_l(
-                            "Enter a number from 0 (not at all) to 10 (I could not do anything)."
-                        ),
+                        hint=_l("0 means not at all. 10 means you could not do anything."),
                         required=True,
                         min=0,
                         max=10,
                         words=_out_of_10,
+                        scale=True,
                     ),
                 ),
+            ),
+            Step(
+                "activities",
+                _l("Activities the pain makes hard"),
+                intro=_l(
+                    "These questions are optional. Name up to 3 things you find hard to do "
+                    "because of the pain, like putting on socks or walking to the shops. Then "
+                    "say how well you can do each one now."
+                ),
+                items=(
+                    Group(
+                        # Patient-Specific Functional Scale: up to three activities.
+                        "psfs",
+                        _l("Activity %(n)s"),
+                        (
+                            Question(
+                                "activity_{n}",
+                                "text",
+                                _l("Activity %(n)s"),
+                                _l("activity %(n)s"),
+                                max_length=80,
+                            ),
+                            Question(
+                                "activity_{n}_score",
+                                "integer",
+                                _l("How well can you do activity %(n)s now?"),
+                                _l("how well you can do activity %(n)s"),
+                                hint=_l(
+                                    "0 means you cannot do it at all. 10 means you can do it as "
+                                    "well as before the pain."
+                                ),
+                                min=0,
+                                max=10,
+                                words=_out_of_10,
+                                scale=True,
+                            ),
+                        ),
+                        repeat=3,
+                    ),
+                ),
+            ),
+        ),
+        derived=(
+            Derived(
+                "pain_months",
+                _l("Months since the pain started"),
+                after="pain_started",
+                compute=_since_words("pain_started"),
             ),
         ),
     ),
@@ -412,31 +511,48 @@ TREE: tuple[Section, ...] = build(
         _l("Treatments you have tried"),
         steps=(
             Step(
-                "treatments_exercise",
+                "treatments",
                 _l("Treatments you have tried"),
-                intro=_l("Tell us about treatments without surgery."),
-                items=tuple(_treatment_group(t) for t in TREATMENTS[:4]),
-            ),
-            Step(
-                "treatments_other",
-                _l("More treatments you have tried"),
                 items=(
-                    *(_treatment_group(t) for t in TREATMENTS[4:]),
                     Question(
-                        "conservative_care_months",
-                        "integer",
-                        _l(
-                            "Altogether, for how many months have you had treatment without surgery?"
+                        "treatments_tried",
+                        "multi",
+                        _l("Which treatments without surgery have you tried for this pain?"),
+                        _l("which treatments you have tried"),
+                        hint=_l("Select all that apply."),
+                        choices=(
+                            *(Choice(t.key, t.label) for t in TREATMENTS),
+                            Choice("none", _l("I have not tried any of these")),
                         ),
-                        _l("how many months you have had treatment without surgery"),
-                        hint=_l("Count all the treatments together. A rough number is fine."),
                         required=True,
-                        min=0,
-                        max=600,
-                        when=tuple(When(f"{t.key}_tried", "eq", "yes") for t in TREATMENTS),
-                        words=_months,
+                        exclusive="none",
                     ),
                 ),
+            ),
+            *(_treatment_step(t) for t in TREATMENTS),
+            Step(
+                "treatment_started",
+                _l("When treatment started"),
+                items=(
+                    Question(
+                        "treatment_started",
+                        "month",
+                        _l("When did you first have treatment for this pain?"),
+                        _l("when you first had treatment"),
+                        hint=_l("A rough month is fine. For example, 9 2025"),
+                        required=True,
+                        date_rule="past",
+                        when=tuple(When("treatments_tried", "contains", k) for k in TREATMENT_KEYS),
+                    ),
+                ),
+            ),
+        ),
+        derived=(
+            Derived(
+                "treatment_months",
+                _l("Months since treatment started"),
+                after="treatment_started",
+                compute=_since_words("treatment_started"),
             ),
         ),
     ),
@@ -475,7 +591,7 @@ TREE: tuple[Section, ...] = build(
                         "integer",
                         _l("If you were told, how many of the tests brought on your pain?"),
                         _l("how many tests brought on your pain"),
-                        hint=_l("A number from 0 to 6. Leave it empty if you were not told."),
+                        hint=_l("Leave it empty if you were not told."),
                         min=0,
                         max=6,
                         when=(When("exam_done", "eq", "yes"),),
@@ -485,14 +601,14 @@ TREE: tuple[Section, ...] = build(
                         "multi",
                         _l("Which scans or X-rays have you had of your lower back or pelvis?"),
                         _l("which scans you have had"),
-                        hint=_l(
-                            "Select all that apply. Leave them all empty if you have had none."
-                        ),
+                        hint=_l("Select all that apply."),
                         choices=(
                             Choice("xray", _l("X-ray")),
                             Choice("ct", _l("CT scan")),
                             Choice("mri", _l("MRI scan")),
+                            Choice("none", _l("I have not had any of these")),
                         ),
+                        exclusive="none",
                     ),
                     Question(
                         "imaging_result",
@@ -506,13 +622,30 @@ TREE: tuple[Section, ...] = build(
                             Choice("not_told", _l("I was not told")),
                         ),
                         required=True,
-                        when=(When("imaging", "nonempty"),),
+                        when=tuple(When("imaging", "contains", v) for v in ("xray", "ct", "mri")),
+                    ),
+                    Question(
+                        "imaging_other_problem",
+                        "multi",
+                        _l("What problem did the scans show?"),
+                        _l("what problem the scans showed"),
+                        hint=_l("Select all that apply."),
+                        choices=(
+                            *OTHER_PROBLEMS,
+                            Choice("fracture", _l("A broken bone (fracture)")),
+                            Choice("tumour_or_infection", _l("A growth or an infection")),
+                            Choice("inflammation", _l("Inflammation, like from arthritis")),
+                            Choice("other", _l("Something else")),
+                            Choice("not_sure", _l("I’m not sure")),
+                        ),
+                        exclusive="not_sure",
+                        when=(When("imaging_result", "eq", "other_problem"),),
                     ),
                 ),
             ),
             Step(
                 "injection",
-                _l("Numbing injection"),
+                _l("Numbing injections"),
                 items=(
                     Question(
                         "diagnostic_injection",
@@ -535,31 +668,67 @@ TREE: tuple[Section, ...] = build(
                         required=True,
                         when=(When("diagnostic_injection", "eq", "yes"),),
                     ),
-                    Question(
-                        "diagnostic_injection_guided",
-                        "single",
-                        _l("Was a scan or X-ray used to guide the needle?"),
-                        _l("if a scan was used to guide the needle"),
-                        hint=_l("For example X-ray, CT or ultrasound."),
-                        choices=YES_NO_NOT_SURE,
-                        required=True,
-                        when=(When("diagnostic_injection", "eq", "yes"),),
-                    ),
-                    Question(
-                        "diagnostic_injection_relief",
-                        "integer",
-                        _l(
-                            "In the hours after the injection, how much less pain did you have, at best?"
+                ),
+            ),
+            Step(
+                "injection_details",
+                _l("Your numbing injections"),
+                intro=_l(
+                    "Tell us about each numbing injection. If you have had more than 2, tell us "
+                    "about the 2 most recent. Injection 1 is the most recent."
+                ),
+                items=(
+                    Group(
+                        "injection",
+                        _l("Numbing injection %(n)s"),
+                        (
+                            Question(
+                                "injection_{n}_guidance",
+                                "single",
+                                _l("Injection %(n)s: what was used to guide the needle?"),
+                                _l("what guided the needle for injection %(n)s"),
+                                choices=(
+                                    Choice("xray_or_ct", _l("An X-ray or CT scan")),
+                                    Choice("ultrasound", _l("An ultrasound scan")),
+                                    Choice("none", _l("Nothing, no scan was used")),
+                                    NOT_SURE,
+                                ),
+                                required=True,
+                                when=_NTH_INJECTION,
+                            ),
+                            Question(
+                                "injection_{n}_relief",
+                                "integer",
+                                _l(
+                                    "Injection %(n)s: in the hours after it, how much less pain did you have?"
+                                ),
+                                _l("how much less pain you had after injection %(n)s"),
+                                hint=_l(
+                                    "As a percentage from 0 to 100. For example, 80 means your pain was 80% less."
+                                ),
+                                min=0,
+                                max=100,
+                                required=True,
+                                when=_NTH_INJECTION,
+                                words=_relief,
+                                percent=True,
+                            ),
+                            Question(
+                                "injection_{n}_relief_lasted",
+                                "single",
+                                _l("Injection %(n)s: how long did the pain relief last?"),
+                                _l("how long the relief from injection %(n)s lasted"),
+                                choices=(
+                                    Choice("under_an_hour", _l("Less than an hour")),
+                                    Choice("a_few_hours", _l("A few hours")),
+                                    Choice("a_day_or_more", _l("A day or more")),
+                                    NOT_SURE,
+                                ),
+                                required=True,
+                                when=_NTH_INJECTION,
+                            ),
                         ),
-                        _l("how much less pain you had"),
-                        hint=_l(
-                            "As a percentage from 0 to 100. For example, 80 means your pain was 80% less."
-                        ),
-                        min=0,
-                        max=100,
-                        required=True,
-                        when=(When("diagnostic_injection", "eq", "yes"),),
-                        words=_relief,
+                        repeat=2,
                     ),
                 ),
             ),
@@ -572,26 +741,63 @@ TREE: tuple[Section, ...] = build(
                         "multi",
                         _l("Has a doctor told you that you have any of these?"),
                         _l("other conditions"),
-                        hint=_l("Select all that apply. Leave them all empty if none do."),
+                        hint=_l("Select all that apply."),
                         choices=(
-                            Choice("disc_problem", _l("A disc problem in the spine")),
-                            Choice(
-                                "spinal_stenosis", _l("Narrowing of the spine (spinal stenosis)")
-                            ),
-                            Choice("nerve_compression", _l("A trapped or pressed nerve")),
-                            Choice("hip_arthritis", _l("Arthritis in the hip")),
+                            *OTHER_PROBLEMS,
                             Choice("fibromyalgia", _l("Fibromyalgia")),
                             Choice(
                                 "inflammatory_arthritis",
                                 _l("Inflammatory arthritis, like ankylosing spondylitis"),
                             ),
+                            Choice("osteoporosis", _l("Thin bones (osteoporosis)")),
+                            NOT_SURE,
+                            Choice("none", _l("None of these")),
                         ),
+                        exclusive="none",
                     ),
                     Question(
                         "previous_lumbar_fusion",
                         "single",
                         _l("Have you had an operation to join (fuse) bones in your lower back?"),
                         _l("if you have had a lower back fusion"),
+                        choices=YES_NO,
+                    ),
+                    Question(
+                        "previous_si_fusion",
+                        "single",
+                        _l("Have you had an operation on your SI joint before?"),
+                        _l("if you have had an operation on your SI joint"),
+                        choices=YES_NO,
+                    ),
+                    Question(
+                        "pregnancy",
+                        "single",
+                        _l(
+                            "Are you pregnant, planning a pregnancy, or did you give birth in the last year?"
+                        ),
+                        _l("about pregnancy"),
+                        choices=(
+                            Choice("no", _l("No")),
+                            Choice("pregnant_now", _l("I am pregnant")),
+                            Choice("planning_pregnancy", _l("I am planning a pregnancy")),
+                            Choice("gave_birth_last_year", _l("I gave birth in the last year")),
+                            Choice("not_applicable", _l("This does not apply to me")),
+                        ),
+                    ),
+                    Question(
+                        "metal_allergy",
+                        "single",
+                        _l("Are you allergic to any metals, like nickel or titanium?"),
+                        _l("if you are allergic to metals"),
+                        choices=YES_NO_NOT_SURE,
+                    ),
+                    Question(
+                        "regular_opioids",
+                        "single",
+                        _l(
+                            "Do you take strong painkillers called opioids most days, like codeine, tramadol or morphine?"
+                        ),
+                        _l("if you take opioid painkillers most days"),
                         choices=YES_NO,
                     ),
                     Question(
@@ -668,7 +874,6 @@ TREE: tuple[Section, ...] = build(
         ),
     ),
 )
-
 
 CURRENT = Definition(QUESTIONNAIRE_VERSION, TREE)
 

@@ -49,3 +49,8 @@ def of(version: str | None) -> Release:
         return LEGACY[version]
     except KeyError:
         raise KeyError(f"no questionnaire release {version!r}") from None
+
+
+def every() -> list[Release]:
+    """Every release: the current one first, then the earlier ones, newest first."""
+    return [current(), *reversed(LEGACY.values())]

@@ -26,6 +26,12 @@ DISCLAIMER = _l(
     "It does not diagnose and does not decide about surgery."
 )
 
+# Questionnaire 2026.11's sentence when no flag was raised (later releases have their own).
+NO_FLAGS_TEXT_2026_11 = _l(
+    "None of the answers raised a point to discuss (both sides, other conditions, risk factors "
+    "or an earlier lower back fusion)."
+)
+
 # The "About you" answers are shown as the patient details at the top, not again in the answers.
 DETAILS_SECTION = "about"
 
@@ -43,6 +49,10 @@ class CriterionRow:
     source_document: str
     source_says: str
     core: bool
+    # Every source of the row as (document, says); one for evaluations of criteria 2026.11.
+    sources: tuple[tuple[str, str], ...] = ()
+    threshold_value: str = ""  # empty for a criterion without a number (and before 2026.12)
+    threshold_basis: str = ""  # where the number comes from, in a few words
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,9 @@ class ProfileTable:
     rows: tuple[CriterionRow, ...]
     stored: bool  # True for an evaluation stored at submission
     criteria_version: str  # the version this evaluation was made with
+    # True when overall_label counts the main criteria (from criteria 2026.12-1); before that
+    # it is the release's own overall label.
+    counts: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class FlagRow:
     text: str
     source_document: str
     source_says: str
+    sources: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,9 @@ class Summary:
     # Each distinct seed-document sentence cited, numbered in order of first use: [1], [2], ...
     # Published policies are cited by name in the tables (docs/criteria.md has their words).
     sources: tuple[tuple[str, str], ...] = ()
+    # The sentence when no flag was raised, and the flags that could not be checked, in words.
+    no_flags_text: str = ""
+    flags_unknown_text: str = ""
 
     def source_number(self, document: str, says: str) -> int | None:
         """The number of a seed-document sentence in the list of sources (None for a policy)."""
@@ -102,32 +119,53 @@ def _long_date(day: dt.date) -> str:
     return questionnaire.long_date(day)
 
 
+def _row_sources(c: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A row's sources: a list from criteria 2026.12-1 on, one source before."""
+    if "sources" in c:
+        return tuple((s["document"], s["says"]) for s in c["sources"])
+    return ((c["source"]["document"], c["source"]["says"]),)
+
+
 def _table(release: Release, evaluation: Mapping[str, Any], stored: bool) -> ProfileTable:
     words = release.criteria
     profile = words.PROFILES.get(evaluation["profile"])
-    rows = tuple(
-        CriterionRow(
-            title=c["title"],
-            answer=c["answer"],
-            requirement=c["requirement"],
-            status=c["status"],
-            status_label=str(words.STATUS_LABELS[c["status"]]),
-            symbol=STATUS_SYMBOLS[c["status"]],
-            source_document=c["source"]["document"],
-            source_says=c["source"]["says"],
-            core=bool(c.get("core")),
+    rows = []
+    for c in evaluation["criteria"]:
+        sources = _row_sources(c)
+        threshold = c.get("threshold") or {}
+        rows.append(
+            CriterionRow(
+                title=c["title"],
+                answer=c["answer"],
+                requirement=c["requirement"],
+                status=c["status"],
+                status_label=str(words.STATUS_LABELS[c["status"]]),
+                symbol=STATUS_SYMBOLS[c["status"]],
+                source_document=sources[0][0],
+                source_says=sources[0][1],
+                core=bool(c.get("core")),
+                sources=sources,
+                threshold_value=threshold.get("value") or "",
+                threshold_basis=threshold.get("basis_short") or "",
+            )
         )
-        for c in evaluation["criteria"]
-    )
+    # People read counts ("6 of 9 main criteria met, ..."), never a verdict; releases before
+    # 2026.12 keep the labels they were sent with.
+    counts = getattr(words, "counts_in_words", None)
     return ProfileTable(
         key=evaluation["profile"],
         title=str(profile.title) if profile else evaluation["profile"],
         description=str(profile.description) if profile else "",
         overall=evaluation["overall"],
-        overall_label=str(words.OVERALL_LABELS[evaluation["overall"]]),
-        rows=rows,
+        overall_label=(
+            counts(evaluation["criteria"])
+            if counts is not None
+            else str(words.OVERALL_LABELS[evaluation["overall"]])
+        ),
+        rows=tuple(rows),
         stored=stored,
         criteria_version=evaluation["criteria_version"],
+        counts=counts is not None,
     )
 
 
@@ -168,10 +206,9 @@ def build_summary(
             stored if stored is not None else release.engine.evaluate(answers, key, on=on).as_dict()
         )
         tables.append(_table(release, other, stored=stored is not None))
-    flags = tuple(
-        FlagRow(f["text"], f["source"]["document"], f["source"]["says"])
-        for f in evaluation.get("flags", [])
-    )
+    flags = tuple(_flag_row(f) for f in evaluation.get("flags", []))
+    unknown = [f["title"] for f in evaluation.get("flags_unknown", [])]
+    criteria = release.criteria
     red_flag_question = release.questionnaire.by_key["red_flags"]
     urgent = tuple(red_flag_question.label_of(f) for f in release.engine.red_flags(answers))
     answered = present(answers, on=on, definition=release.questionnaire)
@@ -193,16 +230,37 @@ def build_summary(
         questions=questions_to_ask(answers, on, release),
         questionnaire_version=release.version,
         preview=preview,
-        sources=_sources(tables, flags),
+        sources=_sources(release, tables, flags),
+        no_flags_text=str(getattr(criteria, "NO_FLAGS_TEXT", NO_FLAGS_TEXT_2026_11)),
+        flags_unknown_text=(
+            str(criteria.FLAGS_UNKNOWN_TEXT) % {"what": ", ".join(unknown)} if unknown else ""
+        ),
     )
 
 
-def is_seed_document(document: str) -> bool:
-    """Whether a source is one of the seed documents (cited by file name), not a policy."""
-    return document.endswith(".txt")
+def _flag_row(f: Mapping[str, Any]) -> FlagRow:
+    sources = tuple((s["document"], s["says"]) for s in f.get("sources") or [f["source"]])
+    return FlagRow(f["text"], sources[0][0], sources[0][1], sources)
 
 
-def _sources(tables: list[ProfileTable], flags: tuple[FlagRow, ...]) -> tuple[tuple[str, str], ...]:
-    cited = [(r.source_document, r.source_says) for t in tables for r in t.rows]
-    cited += [(f.source_document, f.source_says) for f in flags]
-    return tuple(dict.fromkeys(c for c in cited if is_seed_document(c[0])))
+def seed_documents(release: Release) -> frozenset[str]:
+    """The names a release cites its seed documents by (titles from 2026.12; file names before)."""
+    words = release.criteria
+    titles = getattr(words, "SEED_TITLES", None)
+    if titles is None:
+        titles = tuple(v for k, v in vars(words).items() if k.startswith("SEED_"))
+    return frozenset(titles)
+
+
+def is_seed_document(document: str, release: Release | None = None) -> bool:
+    """Whether a source is one of the seed documents, not a published source."""
+    return document in seed_documents(release or releases.current())
+
+
+def _sources(
+    release: Release, tables: list[ProfileTable], flags: tuple[FlagRow, ...]
+) -> tuple[tuple[str, str], ...]:
+    seeds = seed_documents(release)
+    cited = [s for t in tables for r in t.rows for s in r.sources]
+    cited += [s for f in flags for s in f.sources]
+    return tuple(dict.fromkeys(c for c in cited if c[0] in seeds))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -19,6 +20,14 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def months_ago(n: int) -> str:
+    """The month n calendar months before this one, as "YYYY-MM" (the commands count months
+    to today)."""
+    today = dt.date.today()
+    index = today.year * 12 + today.month - 1 - n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def write(tmp_path, payload, name="answers.json"):
     """Write a JSON answers file and return its path."""
     path = tmp_path / name
@@ -32,21 +41,57 @@ def test_evaluate_prints_the_evaluation_as_json(runner, tmp_path):
     data = json.loads(result.stdout)
     assert data["profile"] == "documents"
     assert data["overall"] == "consistent"
-    assert {c["id"] for c in data["criteria"]} >= {"chronic_pain", "diagnostic_injection"}
+    assert {c["id"] for c in data["criteria"]} >= {
+        "chronic_pain",
+        "pain_affects_daily_life",
+        "treatments_tried",
+        "diagnostic_injection",
+    }
     first = data["criteria"][0]
-    assert set(first) >= {"id", "status", "core", "answer", "requirement", "source"}
+    assert set(first) >= {"id", "status", "core", "answer", "requirement", "sources", "threshold"}
+    assert set(first["threshold"]) >= {"value", "basis"}
+    assert data["counts"] == {"total": 4, "met": 4, "not_met": 0, "unknown": 0}
     assert data["flags"] == [] and data["red_flags"] == []
 
 
 def test_evaluate_published_profile(runner, tmp_path):
-    path = write(tmp_path, full(pain_duration_months=5))
+    result = runner.invoke(args=["evaluate", write(tmp_path, FULL), "--profile", "published"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["profile"] == "published"
+    assert data["overall"] == "consistent"
+    assert {c["id"] for c in data["criteria"]} >= {
+        "conservative_care",
+        "pain_severity",
+        "chronic_pain",
+        "diagnostic_injection",
+        "no_inflammatory_arthritis",
+    }
+
+    path = write(tmp_path, full(pain_started=months_ago(5)))
     result = runner.invoke(args=["evaluate", path, "--profile", "published"])
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["profile"] == "published"
     assert data["overall"] == "not_consistent"
     statuses = {c["id"]: c["status"] for c in data["criteria"]}
     assert statuses["chronic_pain"] == "not_met"
+
+
+@pytest.mark.parametrize(
+    ("months", "documents", "published"),
+    [(2, "not_met", "not_met"), (3, "met", "not_met"), (5, "met", "not_met"), (6, "met", "met")],
+)
+def test_evaluate_counts_the_months_since_the_pain_started_to_today(
+    runner, tmp_path, months, documents, published
+):
+    # The same answers a few months apart: the month the pain started is stored, not months.
+    path = write(tmp_path, full(pain_started=months_ago(months)))
+    for profile, expected in (("documents", documents), ("published", published)):
+        result = runner.invoke(args=["evaluate", path, "--profile", profile])
+        assert result.exit_code == 0, result.output
+        statuses = {c["id"]: c["status"] for c in json.loads(result.stdout)["criteria"]}
+        assert statuses["chronic_pain"] == expected, profile
 
 
 def test_evaluate_reads_standard_input(runner):
@@ -61,8 +106,19 @@ def test_evaluate_reads_standard_input(runner):
     ("payload", "expected"),
     [
         (full(shoe_size=42), "shoe_size"),
-        (full(pain_duration_months=601), "pain_duration_months"),
-        (full(pain_duration_months="18"), "pain_duration_months"),
+        (full(pain_duration_months=18), "pain_duration_months"),  # a key of 2026.11
+        (full(physical_therapy_tried="yes"), "physical_therapy_tried"),
+        (full(pain_started="2025-13"), "pain_started"),
+        (full(pain_started=202505), "pain_started"),
+        (full(pain_started="9999-01"), "pain_started"),  # in the future
+        (full(pain_started=None), "pain_started"),
+        (full(treatments_tried="medication"), "treatments_tried"),
+        (full(treatments_tried=["none", "si_belt"]), "treatments_tried"),
+        (full(si_belt_weeks=None), "si_belt_weeks"),
+        (full(treatment_started=None), "treatment_started"),
+        (full(manual_therapy_result="no_relief"), "manual_therapy_result"),  # not tried
+        (full(diagnostic_injection_count=1), "injection_2_guidance"),  # one injection
+        (full(injection_1_relief="80%"), "injection_1_relief"),
         (full(pain_locations="buttock"), "pain_locations"),
         (full(pain_average=None), "pain_average"),
         ("{not json", "not valid JSON"),
@@ -127,7 +183,7 @@ def test_generated_criteria_doc_is_up_to_date(runner):
 @pytest.mark.parametrize(
     "payload",
     [
-        '{"pain_duration_months": ' + "9" * 5000 + "}",  # int() refuses so many digits
+        '{"pain_average": ' + "9" * 5000 + "}",  # int() refuses so many digits
         "[" * 100000 + "]" * 100000,  # nesting deeper than the parser's recursion limit
     ],
 )

@@ -61,6 +61,20 @@ def _race(*requests):
     return results
 
 
+# The rest of FULL's "about" page as a browser posts it: the date of birth in three boxes,
+# the appointment in three more, height and weight in their metric boxes.
+ABOUT_BOXES = {
+    "date_of_birth-day": "14",
+    "date_of_birth-month": "5",
+    "date_of_birth-year": "1972",
+    "height_cm": "170",
+    "weight_kg": "72",
+    "appointment_date-day": "10",
+    "appointment_date-month": "12",
+    "appointment_date-year": "2026",
+}
+
+
 def _row(screening_id: int) -> Screening | None:
     db.session.expire_all()
     return db.session.get(Screening, screening_id)
@@ -71,7 +85,7 @@ def test_a_step_save_racing_a_submit_never_changes_the_sent_answers(app, run):
     screening = _complete_draft()
     sender, other_tab = _browser(app, screening), _browser(app, screening)
     new_name = f"Changed In Another Tab {run}"
-    about = {"name": new_name, "date_of_birth": "1972-05-14", "height_cm": "170", "weight_kg": "72"}
+    about = {"name": new_name, **ABOUT_BOXES}
 
     submit, save = _race(
         lambda: sender.post("/check"),
@@ -120,12 +134,7 @@ def test_a_submit_racing_a_delete_never_500s_nor_deletes_what_was_sent(app, run)
 def test_two_tabs_saving_different_steps_at_once_both_keep_their_answers(app, run):
     screening = _complete_draft()
     one, two = _browser(app, screening), _browser(app, screening)
-    about = {
-        "name": "Tab One",
-        "date_of_birth": "1972-05-14",
-        "height_cm": "170",
-        "weight_kg": "72",
-    }
+    about = {"name": "Tab One", **ABOUT_BOXES}
     scores = {"pain_average": "3", "pain_interference": "2"}
 
     first, second = _race(
@@ -136,6 +145,8 @@ def test_two_tabs_saving_different_steps_at_once_both_keep_their_answers(app, ru
     assert first.status_code == 302 and second.status_code == 302
     row = _row(screening.id)
     assert row.answers["name"] == "Tab One"
+    assert row.answers["date_of_birth"] == FULL["date_of_birth"] == "1972-05-14"
+    assert row.answers["appointment_date"] == FULL["appointment_date"] == "2026-12-10"
     assert row.answers["pain_average"] == 3 and row.answers["pain_interference"] == 2
 
 

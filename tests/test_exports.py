@@ -12,7 +12,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from support import full
-from support.clinic import audit_rows, make_clinician, make_screening, sign_in
+from support.clinic import audit_rows, make_clinician, make_screening, sign_in, stored_2026_11
 
 from screening import exports, questionnaire
 from screening.criteria import DEFAULT_PROFILE, PROFILES
@@ -28,12 +28,53 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 def test_csv_header_comes_from_the_definition(app):
     header = next(csv.reader(io.StringIO(exports.to_csv([]))))
-    keys = [q.key for q in questionnaire.QUESTIONS]
-    assert header[-len(keys) :] == keys
-    assert header[:4] == ["reference", "submitted_at", "criteria_version", "overall"]
+    assert header[:5] == [
+        "reference",
+        "submitted_at",
+        "questionnaire_version",
+        "criteria_version",
+        "overall",
+    ]
     criteria = [f"criterion_{c.id}" for c in PROFILES[DEFAULT_PROFILE].criteria]
-    assert header[4 : 4 + len(criteria)] == criteria
+    assert header[5 : 5 + len(criteria)] == criteria
+    # The current questions in the order patients answer them, then the questions only
+    # questionnaire 2026.11 asked (its screenings are exported under their own keys).
+    keys = [q.key for q in questionnaire.QUESTIONS]
+    start = header.index(keys[0])
+    assert header[start : start + len(keys)] == keys
+    old_only = header[start + len(keys) :]
+    assert "pain_duration_months" in old_only and "diagnostic_injection_guided" in old_only
+    assert "physical_therapy_tried" in old_only and "name" not in old_only
     assert len(header) == len(set(header))
+
+
+def test_a_2026_11_screening_is_exported_under_its_own_keys(app):
+    s = stored_2026_11("example")
+    [row] = _rows(exports.to_csv([s]))
+    assert row["questionnaire_version"] == "2026.11"
+    assert row["pain_duration_months"] == "18"
+    assert row["pain_started"] == ""
+    assert row["criterion_quality_of_life"] == "met"
+    assert exports.answers_from_row(row) == s.answers
+
+
+def test_a_fhir_bundle_of_both_versions_has_each_questionnaire_and_validates(app):
+    old = stored_2026_11("example")
+    new = make_screening()
+    bundle = exports.fhir_bundle([old, new])
+    Bundle.model_validate(bundle)
+    resources = [e["resource"] for e in bundle["entry"]]
+    questionnaires = {r["version"]: r for r in resources if r["resourceType"] == "Questionnaire"}
+    assert set(questionnaires) == {"2026.11", "2026.12"}
+    responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert [r["questionnaire"].rsplit("|", 1)[1] for r in responses] == ["2026.11", "2026.12"]
+    old_ids = [i["linkId"] for i in _items(responses[0])]
+    assert "pain_duration_months" in old_ids and "pain_started" not in old_ids
+    # Each response's linkIds are items of its own version of the Questionnaire.
+    for response in responses:
+        version = response["questionnaire"].rsplit("|", 1)[1]
+        known = {i["linkId"] for i in _items(questionnaires[version])}
+        assert {i["linkId"] for i in _items(response)} <= known
 
 
 def test_csv_round_trips_the_answers_of_a_submitted_screening(app):
@@ -113,9 +154,13 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
     for item in questions:
         q = questionnaire.BY_KEY[item["linkId"]]
         assert item["required"] is q.required
-        expected_type = {"text": "string", "date": "date", "integer": "integer"}.get(
-            q.type, "choice"
-        )
+        # A month ("2025-05") is a partial FHIR date.
+        expected_type = {
+            "text": "string",
+            "date": "date",
+            "month": "date",
+            "integer": "integer",
+        }.get(q.type, "choice")
         assert item["type"] == expected_type
         assert item.get("repeats", False) is (q.type == "multi")
         if q.choices:
@@ -132,6 +177,8 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
             assert cond["question"] == w.key
             if w.op == "nonempty":
                 assert cond == {"question": w.key, "operator": "exists", "answerBoolean": True}
+            elif w.op == "gte":
+                assert cond == {"question": w.key, "operator": ">=", "answerInteger": w.value}
             else:
                 assert cond["operator"] == "="
                 assert cond["answerCoding"]["code"] == w.value
@@ -149,20 +196,34 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
         ("both", "Both sides"),
         ("middle", "In the middle"),
     ]
-    assert by_link["pain_duration_months"]["type"] == "integer"
+    assert by_link["pain_started"]["type"] == "date"
     assert by_link["red_flags"]["repeats"] is True
-    assert by_link["diagnostic_injection_relief"]["enableWhen"] == [
+    assert by_link["injection_1_relief"]["enableWhen"] == [
+        {"question": "diagnostic_injection_count", "operator": ">=", "answerInteger": 1}
+    ]
+    assert by_link["injection_2_guidance"]["enableWhen"] == [
+        {"question": "diagnostic_injection_count", "operator": ">=", "answerInteger": 2}
+    ]
+    assert by_link["imaging_other_problem"]["enableWhen"] == [
         {
-            "question": "diagnostic_injection",
+            "question": "imaging_result",
             "operator": "=",
             "answerCoding": {
                 "system": "https://si-joint-screening.example.org/fhir/CodeSystem/"
-                "si-joint-screening-diagnostic-injection",
-                "code": "yes",
-                "display": "Yes",
+                "si-joint-screening-imaging-result",
+                "code": "other_problem",
+                "display": "They showed a different problem",
             },
         }
     ]
+    # One injection's questions are a group of their own, for injection 1 and injection 2.
+    groups = {i["linkId"]: i for i in _items(resource) if i["type"] == "group"}
+    assert [i["linkId"] for i in groups["injection_2"]["item"]] == [
+        "injection_2_guidance",
+        "injection_2_relief",
+        "injection_2_relief_lasted",
+    ]
+    assert groups["injection_2"]["text"] == "Numbing injection 2"
 
 
 def test_fhir_questionnaire_response_validates_and_is_typed(app):
@@ -185,6 +246,7 @@ def test_fhir_questionnaire_response_validates_and_is_typed(app):
             expected_kind = {
                 "text": "valueString",
                 "date": "valueDate",
+                "month": "valueDate",
                 "integer": "valueInteger",
             }.get(q.type, "valueCoding")
             assert kind == expected_kind

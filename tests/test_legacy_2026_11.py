@@ -8,44 +8,21 @@ them is produced by the code under test.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import json
 import re
-import secrets
 from pathlib import Path
 
 import pypdf
 import pytest
-from support.clinic import make_clinician, sign_in
+from support.clinic import make_clinician, sign_in, stored_2026_11
 
 from screening import pdf
-from screening.extensions import db
-from screening.models import Screening
 
 FIXTURES = Path(__file__).parent / "fixtures" / "legacy_2026_11"
 CASES = ("example", "red_flag_unguided")
 
 
-def _stored(name: str) -> Screening:
-    data = json.loads((FIXTURES / f"{name}.json").read_text())
-    screening = Screening(
-        token=secrets.token_urlsafe(32),
-        status="submitted",
-        questionnaire_version="2026.11",
-        answers=data["answers"],
-        evaluation=data["evaluation"],
-        other_evaluations=data["other_evaluations"],
-        criteria_version=data["criteria_version"],
-        overall=data["evaluation"]["overall"],
-        has_red_flags=bool(data["evaluation"]["red_flags"]),
-        reference=data["reference"],
-        submitted_at=dt.datetime.fromisoformat(data["submitted_at"]),
-        patient_name=data["answers"].get("name"),
-    )
-    db.session.add(screening)
-    db.session.commit()
-    return screening
+_stored = stored_2026_11
 
 
 @pytest.mark.parametrize("name", CASES)

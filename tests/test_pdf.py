@@ -56,7 +56,7 @@ def realistic_pdf(app) -> bytes:
 
 def test_realistic_pdf_is_one_to_three_pages_with_disclaimer_on_every_page(realistic_pdf):
     pages = pages_text(realistic_pdf)
-    assert 1 <= len(pages) <= 3
+    assert 1 <= len(pages) <= 4  # 2026.12: more answers, and every threshold's basis
     for n, text in enumerate(pages, start=1):
         assert "does not diagnose" in text
         assert f"Page {n} of {len(pages)}" in text
@@ -72,9 +72,10 @@ FULL_IN_THE_PDF = [
     ("Weight", "72 kg"),
     ("BMI", "24.9"),
     ("Appointment", "10 December 2026"),
-    ("How many months have you had this pain?", "18 months"),
+    ("When did this pain start?", "May 2025"),
     ("Where do you feel the pain?", "Lower back, Buttock"),
     ("Which side is the pain on?", "Left side"),
+    ("Do you have numbness, tingling or pins and needles in a leg or foot?", "No"),
     ("Which of these make the pain worse?", "Standing up from a chair, Climbing stairs"),
     (
         "Can you point with one finger to where it hurts most, just below the dimple at the back "
@@ -87,17 +88,22 @@ FULL_IN_THE_PDF = [
         "Over the past week, how much did the pain get in the way of your daily activities?",
         "6 out of 10",
     ),
+    ("Activity 1", "Putting on socks · 3 out of 10"),
+    ("Activity 2", "Walking to the shops · 4 out of 10"),
+    (
+        "Which treatments without surgery have you tried for this pain?",
+        "Physical therapy (physiotherapy), An exercise programme at home, Pain medicine, Changing "
+        "or resting from activities that make the pain worse, A pelvic or SI joint belt (brace)",
+    ),
     (
         "Physical therapy (physiotherapy)",
-        "Yes · 12 weeks · It helped for a while, then the pain came back",
+        "12 weeks · It helped for a while, then the pain came back",
     ),
-    ("An exercise programme at home", "Yes · 20 weeks · It did not help"),
-    ("Pain medicine", "Yes · 30 weeks · It helped for a while, then the pain came back"),
-    ("Changing or resting from activities that make the pain worse", "No"),
-    ("A pelvic or SI joint belt (brace)", "No"),
-    ("Hands-on treatment, like chiropractic or osteopathy", "No"),
-    ("A steroid injection into the SI joint to treat the pain", "No"),
-    ("Altogether, for how many months have you had treatment without surgery?", "9 months"),
+    ("An exercise programme at home", "20 weeks · It did not help"),
+    ("Pain medicine", "30 weeks · It helped for a while, then the pain came back"),
+    ("Changing or resting from activities that make the pain worse", "16 weeks · It did not help"),
+    ("A pelvic or SI joint belt (brace)", "8 weeks · It did not help"),
+    ("When did you first have treatment for this pain?", "August 2025"),
     (
         "Has a doctor or physiotherapist examined you by pressing on or moving your pelvis to test "
         "the SI joint?",
@@ -112,13 +118,21 @@ FULL_IN_THE_PDF = [
         "Yes",
     ),
     ("How many numbing injections have you had?", "2"),
-    ("Was a scan or X-ray used to guide the needle?", "Yes"),
-    (
-        "In the hours after the injection, how much less pain did you have, at best?",
-        "80% less pain",
-    ),
-    ("Has a doctor told you that you have any of these?", "None selected"),
+    ("Numbing injection 1", "An X-ray or CT scan · 80% less pain · A few hours"),
+    ("Numbing injection 2", "An X-ray or CT scan · 85% less pain · A few hours"),
+    ("Has a doctor told you that you have any of these?", "None of these"),
     ("Have you had an operation to join (fuse) bones in your lower back?", "No"),
+    ("Have you had an operation on your SI joint before?", "No"),
+    (
+        "Are you pregnant, planning a pregnancy, or did you give birth in the last year?",
+        "This does not apply to me",
+    ),
+    ("Are you allergic to any metals, like nickel or titanium?", "No"),
+    (
+        "Do you take strong painkillers called opioids most days, like codeine, tramadol or "
+        "morphine?",
+        "No",
+    ),
     ("Do you smoke, vape or use any other nicotine?", "No"),
     ("Do any of these apply to you now?", "None of these"),
 ]
@@ -136,10 +150,10 @@ def test_statuses_as_words_both_profiles_and_criteria_version(app):
     text = " ".join(pages_text(pdf.get_or_render_pdf(submitted(answers))))
     for word in ("Matches", "Does not match", "Not known"):
         assert word in text
-    assert "Criteria in the source documents" in text
-    assert "Stricter published criteria" in text
-    assert text.index("Criteria in the source documents") < text.index(
-        "Stricter published criteria"
+    assert "What the patient articles mention" in text
+    assert "Published policies (a composite)" in text
+    assert text.index("What the patient articles mention") < text.index(
+        "Published policies (a composite)"
     )
     assert CRITERIA_VERSION in text
     assert "Questions you may want to ask the specialist" in text
@@ -162,7 +176,7 @@ def test_red_flag_box_comes_first_on_page_one(app):
     assert first.index(title) < first.index("Patient details")
     assert first.index(title) < first.index("Comparison 1 of 2")
     assert "Numbness or tingling around your genitals or bottom" in first
-    assert 1 <= len(pages) <= 3
+    assert 1 <= len(pages) <= 4  # 2026.12: more answers, and every threshold's basis
 
 
 def test_no_red_flag_box_without_red_flags(realistic_pdf):
@@ -402,8 +416,8 @@ def test_cli_renders_pdf_and_html(app, tmp_path: Path):
     assert all("does not diagnose" in p for p in pages)
     text = " ".join(pages)
     # The chosen profile comes first.
-    assert text.index("Stricter published criteria") < text.index(
-        "Criteria in the source documents"
+    assert text.index("Published policies (a composite)") < text.index(
+        "What the patient articles mention"
     )
     page = html.read_text()
     assert "&lt;img" in page and PAYLOADS[0] not in page

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select, update
+from support import full
 from support.clinic import make_draft, make_screening
 
 from screening import questionnaire, retention
@@ -170,11 +171,38 @@ def test_purge_command_with_a_clinic_retention_period(make_app):
 # --- deletion by the patient ------------------------------------------------------------------
 
 
+# Every treatment tried, each with its own answers: every page of the questionnaire is shown.
+EVERY_TREATMENT = {
+    "treatments_tried": [
+        "physical_therapy",
+        "home_exercise",
+        "medication",
+        "activity_modification",
+        "si_belt",
+        "manual_therapy",
+        "steroid_injection",
+        "radiofrequency_ablation",
+    ],
+    "manual_therapy_weeks": 6,
+    "manual_therapy_result": "temporary_relief",
+    "steroid_injection_count": 2,
+    "steroid_injection_relief_weeks": 3,
+    "steroid_injection_result": "temporary_relief",
+    "radiofrequency_ablation_result": "no_relief",
+}
+
+
 def test_every_step_and_check_page_links_to_delete(client):
     client.post("/start")
+    # Pages about a treatment tried or the injections had are shown only with those answers.
+    db.session.execute(update(Screening).values(answers=full(**EVERY_TREATMENT)))
+    db.session.commit()
     for step in questionnaire.STEPS:
-        html = client.get(f"/step/{step.key}").get_data(as_text=True)
-        assert re.search(r'<a href="/delete">Delete my answers</a>', html), step.key
+        response = client.get(f"/step/{step.key}")
+        assert response.status_code == 200, step.key
+        assert re.search(r'<a href="/delete">Delete my answers</a>', response.text), step.key
+    html = client.get("/check").get_data(as_text=True)
+    assert re.search(r'<a href="/delete">Delete my answers</a>', html)
 
 
 def test_deleting_from_a_step_removes_the_draft_and_its_code(client, app):

@@ -15,7 +15,13 @@ from support import csrf_token
 from screening.extensions import db
 from screening.models import Screening
 
-PAIN = {"pain_duration_months": "18", "pain_locations": ["buttock"], "pain_side": "left"}
+# When the pain started is typed in two boxes, month and year.
+PAIN = {
+    "pain_started-month": "3",
+    "pain_started-year": "2025",
+    "pain_locations": ["buttock"],
+    "pain_side": "left",
+}
 ATTACKER = {"pain_average": "9", "pain_interference": "10"}
 
 
@@ -58,7 +64,7 @@ def test_a_lost_session_saves_nothing_echoes_nothing_and_points_to_the_resume_co
     assert "Set-Cookie" not in response.headers
     # The earlier draft is untouched and no new one was made.
     assert _count(app) == 1
-    assert _answers(app)[0]["pain_duration_months"] == 18
+    assert _answers(app)[0]["pain_started"] == "2025-03"
     assert "pain_average" not in _answers(app)[0]
 
 
@@ -87,7 +93,8 @@ def test_a_cross_site_step_post_neither_replaces_the_session_nor_prefills_a_form
     assert "Set-Cookie" not in response.headers
     # The patient's session still holds their own draft, with their own answers only.
     html = patient.get("/step/pain").text
-    assert 'value="18"' in html
+    assert re.search(r'name="pain_started-year"[^>]*value="2025"', html)
+    assert re.search(r'name="pain_started-month"[^>]*value="3"', html)
     assert _count(app) == 1
     assert "pain_average" not in _answers(app)[0]
 
@@ -99,7 +106,7 @@ def test_a_valid_post_from_a_session_without_a_draft_starts_nothing(make_app):
     response = client.post("/step/pain", data={**PAIN, "csrf_token": token})
     assert response.status_code == 400
     assert "Your session ended" in response.text
-    assert 'value="18"' not in response.text
+    assert 'value="2025"' not in response.text
     assert _count(app) == 0
     with client.session_transaction() as session:
         assert "screening_token" not in session

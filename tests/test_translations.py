@@ -21,7 +21,17 @@ def test_extraction_finds_questions_pages_and_criteria_words(tmp_path: Path):
     )
     catalogue = pot.read_text()
     wanted = [
-        str(questionnaire.BY_KEY["pain_duration_months"].text),  # the definition
+        str(questionnaire.BY_KEY["pain_started"].text),  # the definition
+        str(questionnaire.BY_KEY["treatments_tried"].label_of("none")),
+        # repeated questions and each treatment's page: one text, its number or name filled in
+        "Injection %(n)s: what was used to guide the needle?",
+        "How well can you do activity %(n)s now?",
+        "How did %(t)s work for you?",
+        "For about how many weeks did you try %(t)s?",
+        # the boxes of a date or a month, and their messages
+        "Month",
+        "Year",
+        "%(what)s must include a month and year",
         str(RED_FLAG_TITLE),  # the safety advice
         str(STATUS_LABELS["met"]),  # the comparison
         "There is a problem",  # a template

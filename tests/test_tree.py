@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pypdf
 import pytest
-from support import FULL
+from support import FULL, form_data
 from support.clinic import make_clinician, sign_in
 
 from screening import criteria, exports, pdf, questionnaire
@@ -47,7 +47,15 @@ def _tree(*items) -> tuple[Section, ...]:
 
 def test_every_question_is_placed_by_the_tree():
     q = questionnaire.BY_KEY["physical_therapy_weeks"]
-    assert (q.section, q.step, q.group) == ("treatments", "treatments_exercise", "physical_therapy")
+    assert (q.section, q.step, q.group) == (
+        "treatments",
+        "treatment_physical_therapy",
+        "physical_therapy",
+    )
+    q = questionnaire.BY_KEY["injection_2_relief"]
+    assert (q.section, q.step, q.group) == ("tests", "injection_details", "injection_2")
+    q = questionnaire.BY_KEY["pain_started"]
+    assert (q.section, q.step, q.group) == ("pain", "pain", None)
     assert questionnaire.BY_KEY["name"].group is None
     # The order of the questions is the order patients walk the steps.
     walked = [q.key for s in questionnaire.STEPS for q in s.questions]
@@ -106,9 +114,17 @@ def test_a_repeated_group_asks_the_same_questions_for_each_item():
 
 # --- the paper exercise ---------------------------------------------------------------------------
 
-NEW_KEY = "previous_si_fusion"
-NEW_TEXT = "Have you had an operation on your SI joint before?"
-NEW_FLAG = "An earlier operation on the SI joint was mentioned."
+NEW_KEY = "previous_hip_operation"
+NEW_TEXT = "Have you had an operation on your hip?"
+NEW_LABEL = "Hip surgery"
+NEW_FLAG = "An earlier operation on the hip was mentioned."
+
+
+def test_the_paper_exercise_adds_a_question_the_tree_does_not_have():
+    # The exercise is only meaningful while its question is really new.
+    assert NEW_KEY not in questionnaire.BY_KEY
+    assert NEW_TEXT not in {str(q.text) for q in questionnaire.QUESTIONS}
+    assert NEW_KEY not in criteria.FLAGS
 
 
 @pytest.fixture
@@ -117,7 +133,7 @@ def new_question(monkeypatch):
     sections = []
     for section in questionnaire.TREE:
         steps = tuple(
-            replace(step, items=(*step.items, _yes_no(NEW_KEY, NEW_TEXT, label="SI joint surgery")))
+            replace(step, items=(*step.items, _yes_no(NEW_KEY, NEW_TEXT, label=NEW_LABEL)))
             if step.key == "health"
             else step
             for step in section.steps
@@ -136,7 +152,14 @@ def new_question(monkeypatch):
         "STEP_BY_KEY": {s.key: s for s in steps},
     }.items():
         monkeypatch.setattr(questionnaire, name, value)
-    flag = Flag(NEW_KEY, NEW_FLAG, Source("test", "test"), one(Check(NEW_KEY, "eq", "yes")))
+    flag = Flag(
+        id=NEW_KEY,
+        title="an earlier hip operation",
+        text=NEW_FLAG,
+        sources=(Source("test", "test"),),
+        when=one(Check(NEW_KEY, "eq", "yes")),
+        reads=(NEW_KEY,),
+    )
     monkeypatch.setitem(criteria.FLAGS, NEW_KEY, flag)
 
 
@@ -146,16 +169,17 @@ def test_a_new_question_with_a_flag_appears_on_every_output(app, client, new_que
     assert NEW_TEXT in client.get("/step/health").text
     db.session.execute(db.update(Screening).values(answers=dict(FULL)))
     db.session.commit()
-    health = {"nicotine_use": "no", "previous_lumbar_fusion": "no", NEW_KEY: "yes"}
+    health = {**form_data(questionnaire.STEP_BY_KEY["health"], FULL), NEW_KEY: "yes"}
     assert client.post("/step/health", data=health).status_code == 302
     check = client.get("/check").text
-    assert re.search(r"SI joint surgery</dt>\s*<dd[^>]*>Yes<", check)
+    assert re.search(r"Hip surgery</dt>\s*<dd[^>]*>Yes<", check)
     assert f'href="/step/health?return=check#{NEW_KEY}"' in check
     assert client.post("/check").location == "/confirmation"
 
     screening = db.session.scalar(db.select(Screening))
     db.session.refresh(screening)
     assert screening.answers[NEW_KEY] == "yes"
+    assert {k: v for k, v in screening.answers.items() if k != NEW_KEY} == FULL
     assert [f["id"] for f in screening.evaluation["flags"]] == [NEW_KEY]
 
     # The clinician's page and the PDF show the answer and the flag.
@@ -163,10 +187,10 @@ def test_a_new_question_with_a_flag_appears_on_every_output(app, client, new_que
     clinician = app.test_client()
     sign_in(clinician)
     page = clinician.get(f"/clinician/screenings/{screening.reference}").text
-    assert "SI joint surgery" in page and NEW_FLAG in page
+    assert NEW_LABEL in page and NEW_FLAG in page
     reader = pypdf.PdfReader(io.BytesIO(pdf.get_or_render_pdf(screening)))
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
-    assert "SI joint surgery Yes" in text and NEW_FLAG in text
+    assert "Hip surgery Yes" in text and NEW_FLAG in text
 
     # Exports and the data dictionary.
     csv_text = exports.to_csv([screening])

@@ -93,3 +93,117 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- a whole 2026.12 journey, as a patient fills it in ---------------------------------------------
+# (tests/support/browser.py still describes the 2026.11 pages; these helpers replace it here.)
+
+# What the browser tests fill in on each page, a complete journey with no red flag: radios and
+# checkboxes as "name:value", text boxes by id (a date's boxes are "<key>-day", "-month", "-year";
+# feet and inches "<key>-ft", "-in"). Two treatments tried, so two treatment pages; two numbing
+# injections, so injection 2 is asked too.
+JOURNEY_FILLS: dict[str, dict] = {
+    "about": {
+        "text": {
+            "name": "Sam Patient",
+            "date_of_birth-day": "29",
+            "date_of_birth-month": "2",
+            "date_of_birth-year": "1980",
+            "height_cm-ft": "5",
+            "height_cm-in": "9",
+            "weight_kg-st": "11",
+            "weight_kg-lb": "4",
+        }
+    },
+    "pain": {
+        "text": {"pain_started-month": "3", "pain_started-year": "2025"},
+        "checks": ["pain_locations:lower_back", "pain_locations:buttock"],
+        "radios": ["pain_side:left", "leg_numbness:no"],
+    },
+    "pain_more": {"radios": ["points_to_si_joint:yes"], "checks": ["pain_triggers:stairs"]},
+    "pain_scores": {"radios": ["pain_average:7", "pain_interference:6"]},
+    "activities": {"text": {"activity_1": "Putting on socks"}, "radios": ["activity_1_score:3"]},
+    "treatments": {
+        "checks": ["treatments_tried:physical_therapy", "treatments_tried:steroid_injection"]
+    },
+    "treatment_physical_therapy": {
+        "text": {"physical_therapy_weeks": "12"},
+        "radios": ["physical_therapy_result:temporary_relief"],
+    },
+    "treatment_steroid_injection": {
+        "text": {"steroid_injection_count": "1", "steroid_injection_relief_weeks": "2"},
+        "radios": ["steroid_injection_result:temporary_relief"],
+    },
+    "treatment_started": {
+        "text": {"treatment_started-month": "6", "treatment_started-year": "2025"}
+    },
+    "tests": {"radios": ["exam_done:no"]},
+    "injection": {
+        "radios": ["diagnostic_injection:yes"],
+        "text": {"diagnostic_injection_count": "2"},
+    },
+    "injection_details": {
+        "radios": [
+            "injection_1_guidance:xray_or_ct",
+            "injection_1_relief_lasted:a_few_hours",
+            "injection_2_guidance:ultrasound",
+            "injection_2_relief_lasted:under_an_hour",
+        ],
+        "text": {"injection_1_relief": "80%", "injection_2_relief": "60"},
+    },
+    "health": {
+        "checks": ["other_conditions:none"],
+        "radios": ["pregnancy:not_applicable", "nicotine_use:no"],
+    },
+    "safety": {"checks": ["red_flags:none"]},
+}
+
+
+class Journey:
+    """Moving through the patient pages in Chromium with JOURNEY_FILLS."""
+
+    fills = JOURNEY_FILLS
+    order: tuple[str, ...] = tuple(JOURNEY_FILLS)
+
+    @staticmethod
+    def fill(page: Page, key: str, spec: dict | None = None) -> None:
+        """Fill one page (JOURNEY_FILLS[key], or the given spec), without submitting it."""
+        spec = JOURNEY_FILLS[key] if spec is None else spec
+        # Radios first: they reveal follow-up questions.
+        for item in spec.get("radios", []):
+            name, value = item.split(":")
+            page.check(f"input[name='{name}'][value='{value}']")
+        for item in spec.get("checks", []):
+            name, value = item.split(":")
+            page.check(f"input[name='{name}'][value='{value}']")
+        for box_id, text in spec.get("text", {}).items():
+            page.fill(f"[id='{box_id}']", text)
+
+    @staticmethod
+    def continue_(page: Page) -> None:
+        """Select Continue and wait for the next page."""
+        with page.expect_navigation():
+            page.click("button[value=continue]")
+
+    @staticmethod
+    def start(page: Page, url: str) -> None:
+        """Open the start page and select Start now."""
+        page.goto(url + "/")
+        with page.expect_navigation():
+            page.click("text=Start now")
+
+    def walk(self, page: Page, keys: tuple[str, ...] | list[str] | None = None, check=None) -> None:
+        """Answer the pages in order, checking each is the page the app shows next."""
+        for key in self.order if keys is None else keys:
+            path = page.url.split("://", 1)[-1].split("/", 1)[-1]
+            assert path.split("?")[0] == f"step/{key}", (key, page.url)
+            self.fill(page, key)
+            if check is not None:
+                check(key)
+            self.continue_(page)
+
+
+@pytest.fixture
+def journey() -> Journey:
+    """The helpers that walk a patient through the 2026.12 pages."""
+    return Journey()

@@ -25,7 +25,6 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 from support import csrf_token
-from support.browser import STEP_ORDER, continue_, fill_step, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -176,15 +175,16 @@ def test_pages_over_https_keep_same_origin_referers_and_send_hsts(https_server):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_a_patient_completes_the_journey_over_https_in_chromium(https_server, browser: Browser):
+def test_a_patient_completes_the_journey_over_https_in_chromium(
+    https_server, browser: Browser, journey
+):
     context = browser.new_context(ignore_https_errors=True)
     try:
         page = context.new_page()
-        start(page, https_server.url)  # "Start now" is the first POST
+        journey.start(page, https_server.url)  # "Start now" is the first POST
         expect(page).to_have_url(https_server.url + "/step/about")
-        for key in STEP_ORDER:
-            fill_step(page, key)
-            continue_(page)
+        # Every page of the 2026.12 journey, a treatment page for each treatment ticked
+        journey.walk(page)
         expect(page).to_have_title("Check your answers before you send them – SI joint screening")
         assert "Sam Patient" in page.content()
         with page.expect_navigation():

@@ -2,7 +2,7 @@
 
 `FULL` is the one set of realistic answers every test uses (changed with `full(...)`),
 `MINIMAL` the least a patient must answer. Helpers for the clinician side are in
-`support.clinic`, for the Chromium tests in `support.browser`. Test modules import from here,
+`support.clinic`; the Chromium tests' journey helpers are in tests/browser/conftest.py. Test modules import from here,
 never from each other.
 """
 
@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from benchmarks import harness
 from screening.questionnaire import TREATMENT_KEYS
 
 TREATMENTS = TREATMENT_KEYS
@@ -24,11 +25,11 @@ FULL: dict[str, Any] = json.loads(EXAMPLE_FILE.read_text())
 
 # Only what is required, with no treatments tried.
 MINIMAL: dict[str, Any] = {
-    "pain_duration_months": 2,
+    "pain_started": "2026-10",
     "pain_locations": ["hip"],
     "pain_average": 3,
     "pain_interference": 2,
-    **{f"{t}_tried": "no" for t in TREATMENTS},
+    "treatments_tried": ["none"],
     "diagnostic_injection": "no",
     "red_flags": ["none"],
 }
@@ -46,13 +47,9 @@ def full(**changes: Any) -> dict[str, Any]:
 
 
 def form_data(step: Any, answers: dict[str, Any]) -> dict[str, Any]:
-    """A step's form body as a browser sends it: strings, one value per checked box."""
-    body: dict[str, Any] = {}
-    for question in step.questions:
-        if question.key in answers:
-            value = answers[question.key]
-            body[question.key] = list(value) if isinstance(value, list) else str(value)
-    return body
+    """A step's form body as a browser sends it: strings, one value per checked box, dates
+    as Day/Month/Year boxes (the load benchmark posts the same way)."""
+    return harness.step_post(step, answers)
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

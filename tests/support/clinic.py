@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+import secrets
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -72,3 +76,29 @@ def form_group(page: str, input_id: str) -> str:
     )
     assert match, f"no form group holds #{input_id}"
     return match.group(0)
+
+
+LEGACY_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "legacy_2026_11"
+
+
+def stored_2026_11(name: str) -> Screening:
+    """A screening sent under questionnaire 2026.11, stored exactly as that release stored it
+    (tests/fixtures/legacy_2026_11/<name>.json, captured from the 2026.11 code)."""
+    data = json.loads((LEGACY_FIXTURES / f"{name}.json").read_text())
+    screening = Screening(
+        token=secrets.token_urlsafe(32),
+        status="submitted",
+        questionnaire_version="2026.11",
+        answers=data["answers"],
+        evaluation=data["evaluation"],
+        other_evaluations=data["other_evaluations"],
+        criteria_version=data["criteria_version"],
+        overall=data["evaluation"]["overall"],
+        has_red_flags=bool(data["evaluation"]["red_flags"]),
+        reference=data["reference"],
+        submitted_at=dt.datetime.fromisoformat(data["submitted_at"]),
+        patient_name=data["answers"].get("name"),
+    )
+    db.session.add(screening)
+    db.session.commit()
+    return screening
