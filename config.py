@@ -101,6 +101,26 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
             h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()
         ] or None
         BABEL_DEFAULT_LOCALE = "en"
+        # Urgent advice: the numbers and service a patient is told to call (tel: links). Unset:
+        # generic words ("your emergency number", "your doctor or an urgent care service").
+        EMERGENCY_PHONE = env.get("EMERGENCY_PHONE") or None
+        URGENT_ADVICE_PHONE = env.get("URGENT_ADVICE_PHONE") or None
+        URGENT_ADVICE_NAME = env.get("URGENT_ADVICE_NAME") or None
+        # A draft resumed this long after its safety questions were last answered asks them again.
+        SAFETY_RECHECK_HOURS = _int(env, "SAFETY_RECHECK_HOURS", 24)
+        # The clinic's address for red-flag alerts (a reference and a sign-in link, no health
+        # data). Unset: no alert is queued.
+        CLINIC_ALERT_EMAIL = env.get("CLINIC_ALERT_EMAIL") or None
+        MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
+        MAIL_PORT = _int(env, "MAIL_PORT", 25)
+        MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        MAIL_USE_TLS = _bool(env, "MAIL_USE_TLS")
+        MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "si-joint-screening@localhost")
+        MAIL_TIMEOUT_SECONDS = _int(env, "MAIL_TIMEOUT_SECONDS", 10)
+        # The address clinicians open the service at, for links in alert emails (sent from the
+        # command line too, where there is no request to take it from).
+        PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         # Argon2id parameters for clinician passwords: argon2-cffi's RFC 9106 low-memory profile.
         # Not read from the environment: only the test suite uses the cheapest profile.
         ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"

@@ -50,6 +50,15 @@ class Screening(db.Model):
     # The version of the questions the answers were given under (screening.releases): a sent
     # screening is always shown with its own version; a draft is converted to the current one.
     questionnaire_version: Mapped[str] = mapped_column(String(16))
+    # Every red-flag answer ever given, and every time urgent advice was shown, in order:
+    # {"key": "rf_...", "answer": "yes"|"no", "at": ISO time} and
+    # {"advised": "emergency"|"urgent", "at": ISO time}. Only ever appended to (never forgotten).
+    red_flag_history: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
+    # When the patient last answered (or confirmed) the safety pages: a draft resumed more than
+    # 24 hours later asks them again.
+    safety_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     # Set once, on submit.
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)
@@ -61,6 +70,8 @@ class Screening(db.Model):
     criteria_version: Mapped[str | None] = mapped_column(String(32))
     overall: Mapped[str | None] = mapped_column(String(16), index=True)
     has_red_flags: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The highest level of advice the sent answers called for: "emergency", "urgent" or None.
+    red_flag_level: Mapped[str | None] = mapped_column(String(16), index=True)
     # Copied from the locked answers so the worklist can search and sort in SQL.
     patient_name: Mapped[str | None] = mapped_column(String(100))
     appointment_date: Mapped[dt.date | None] = mapped_column(db.Date)
@@ -72,11 +83,52 @@ class Screening(db.Model):
     pdfs: Mapped[list[PdfCache]] = relationship(
         back_populates="screening", cascade="all, delete-orphan", passive_deletes=True
     )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="FollowUp.created_at"
+    )
 
     @property
     def is_submitted(self) -> bool:
         """Whether the answers are locked."""
         return self.status == "submitted"
+
+
+class FollowUp(db.Model):
+    """What the clinic did about a sent screening (a red flag's follow-up): who, when, a note.
+
+    Added to, never changed: the screening itself stays exactly as it was sent.
+    """
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(
+        ForeignKey("screening.id", ondelete="CASCADE"), index=True
+    )
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    clinician: Mapped[Clinician | None] = relationship()
+
+
+class Alert(db.Model):
+    """An email to the clinic that a screening with red flags was sent (reference only).
+
+    Written at submission; sent right after, or later by `flask send-alerts` when sending failed.
+    """
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(
+        ForeignKey("screening.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(200))
 
 
 class PdfCache(db.Model):

@@ -51,6 +51,8 @@ class CriterionRow:
     core: bool
     # Every source of the row as (document, says); one for evaluations of criteria 2026.11.
     sources: tuple[tuple[str, str], ...] = ()
+    # What the clinic recorded since (pdf.summary_for adds them; none in a preview).
+    follow_ups: tuple[FollowUpRow, ...] = ()
     threshold_value: str = ""  # empty for a criterion without a number (and before 2026.12)
     threshold_basis: str = ""  # where the number comes from, in a few words
 
@@ -80,6 +82,16 @@ class FlagRow:
     source_document: str
     source_says: str
     sources: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """What the clinic recorded after reading a screening (a red flag's follow-up)."""
+
+    action: str  # in words, e.g. "Patient contacted"
+    note: str
+    by: str  # the clinician's email, or "" when the account is gone
+    at: dt.datetime
 
 
 @dataclass(frozen=True)
