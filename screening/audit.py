@@ -47,6 +47,9 @@ ACTIONS: dict[str, Any] = {
     "audit_view": _l("Opened the audit trail"),
     "sign_in_limited": _l("Sign-in refused: too many tries"),
     "purge": _l("Deleted screenings past their retention period"),
+    "alert_sent": _l("Sent a red-flag alert email"),
+    "alert_failed": _l("A red-flag alert email failed"),
+    "follow_up": _l("Recorded a follow-up"),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from . import clinician_cli, pdf_cli, questionnaire, retention
+from . import alerts, clinician_cli, pdf_cli, questionnaire, retention
 from .cli_input import (  # noqa: F401 - re-exported for older imports
     MAX_INPUT_BYTES,
     PROFILE_OPTION,
@@ -117,6 +117,7 @@ def _criteria_markdown() -> str:
         FLAGS,
         PROMPTS,
         PUBLISHED,
+        RED_FLAGS,
         SEED_TITLES,
         THRESHOLD_DATA,
         describe,
@@ -169,6 +170,24 @@ def _criteria_markdown() -> str:
                 f"| {_cell(c.requirement_text())} | {_cell(threshold['value'] or 'no number')} "
                 f"| {_cell(threshold['basis'])} | {_sources_cell(c.sources)} |"
             )
+    lines += ["", "## Red flags: asked first, each at its level of advice", ""]
+    lines += [
+        "Twelve yes/no questions come before any other, each required (none can be skipped by "
+        "leaving a box empty). A “yes” shows the advice of its level at once and makes the "
+        "overall code `urgent`: **emergency** (call the emergency number or go to an emergency "
+        "department now) or **urgent** (contact a doctor today, or an urgent care service). "
+        "Levels follow the NHS pathways below (the clinical review of November 2026, section 2): "
+        "cauda equina features, serious trauma and a possible fracture are emergencies; fever, "
+        "weight loss, cancer, night pain, infection risk and a lump are for a doctor the same day.",
+        "",
+        "| id | level | the specialist reads | the patient is asked | sources and their words |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for f in RED_FLAGS.values():
+        lines.append(
+            f"| `{f.id}` | {f.level} | {_cell(str(f.text))} | {_cell(str(questionnaire.BY_KEY[f.id].text))} "
+            f"| {_sources_cell(f.sources)} |"
+        )
     lines += ["", "## Flags to discuss (both profiles)", ""]
     lines += [
         "Each sentence names the patient's own values (%(values)s). A flag is not known when it "
@@ -214,5 +233,6 @@ def init_app(app: Flask) -> None:
         pdf_cli.summary_pdf_command,
         *clinician_cli.COMMANDS,
         retention.purge_command,
+        alerts.send_alerts_command,
     ):
         app.cli.add_command(command)

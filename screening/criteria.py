@@ -112,6 +112,41 @@ SI_BONE = Published(
     "the implant maker's list of risks and contraindications",
 )
 
+GCARE_BACK = Published(
+    "Gloucestershire low back pain pathway (g-care)",
+    "read November 2026",
+    "https://g-care.glos.nhs.uk/pathway/75/resource/3",
+    "an NHS referral pathway's red flags for low back pain",
+)
+NORTHERN_TRUST = Published(
+    "Northern Trust (HSC NI) low back pain advice",
+    "read November 2026",
+    "https://www.northerntrust.hscni.net/services/physiotherapy-services/"
+    "physiotherapy-service-outpatient-service/low-back-pain/",
+    "NHS physiotherapy advice that sorts red flags into emergency and see-your-GP",
+)
+NHS_URGENT_BACK = Published(
+    "NHS back pain advice (as quoted by redflagsymptoms.co.uk)",
+    "read November 2026",
+    "https://redflagsymptoms.co.uk/back-pain",
+    "NHS-derived wording of when to get urgent help for back pain",
+)
+SHEFFIELD_BACK = Published(
+    "Sheffield Aches and Pains: back pain",
+    "read November 2026",
+    "https://sheffieldachespains-staging.preflight.site/conditions/back-pain/what-is-back-pain",
+)
+MSK_SERIOUS_BACK = Published(
+    "MSK Diagnostics: serious back pain",
+    "read November 2026",
+    "https://www.mskdiagnostics.co.uk/patients/resources/back/serious-back-pain/",
+)
+MILLCROFT_BACK = Published(
+    "Millcroft Medical Centre (NHS practice): back pain",
+    "read November 2026",
+    "https://www.millcroftmedicalcentre.nhs.uk/now-ask-us/back-pain/",
+)
+
 PUBLISHED: dict[str, Published] = {
     p.name: p
     for p in (
@@ -124,6 +159,12 @@ PUBLISHED: dict[str, Published] = {
         POLLY_2016,
         LASLETT_2005,
         SI_BONE,
+        GCARE_BACK,
+        NORTHERN_TRUST,
+        NHS_URGENT_BACK,
+        SHEFFIELD_BACK,
+        MSK_SERIOUS_BACK,
+        MILLCROFT_BACK,
     )
 }
 
@@ -1261,6 +1302,127 @@ def counts_in_words(criteria: Any) -> str:
         "unknown": core.count("unknown"),
     }
 
+
+# --- red flags: asked first, each at its level of advice ---------------------------------
+
+EMERGENCY = "emergency"  # call the emergency number or go to an emergency department now
+URGENT = "urgent"  # contact a doctor today, or an urgent care service
+LEVELS = (EMERGENCY, URGENT)  # highest first
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """A safety question's "yes": its level of advice, the words the specialist reads, and
+    where the level comes from (the patient's wording is the question in the tree)."""
+
+    id: str  # the answer key (rf_...)
+    level: Literal["emergency", "urgent"]
+    text: Any
+    sources: tuple[Source, ...]
+
+
+RED_FLAGS: dict[str, RedFlag] = {
+    f.id: f
+    for f in (
+        RedFlag(
+            "rf_bladder_bowel",
+            EMERGENCY,
+            _l("New difficulty passing urine, or loss of bladder or bowel control"),
+            (published(GCARE_BACK), published(NORTHERN_TRUST)),
+        ),
+        RedFlag(
+            "rf_saddle_numbness",
+            EMERGENCY,
+            _l(
+                "Numbness or tingling around the genitals or anus (saddle area), or altered feeling when wiping"
+            ),
+            (
+                published(GCARE_BACK),
+                published(
+                    MSK_SERIOUS_BACK, "Altered feeling when using toilet paper to wipe yourself"
+                ),
+            ),
+        ),
+        RedFlag(
+            "rf_leg_weakness",
+            EMERGENCY,
+            _l(
+                "New or worsening weakness or numbness in one or both legs, or worsening pain in both legs"
+            ),
+            (published(GCARE_BACK), published(NORTHERN_TRUST)),
+        ),
+        RedFlag(
+            "rf_sexual_function",
+            EMERGENCY,
+            _l("New loss of sexual function"),
+            (published(SHEFFIELD_BACK, "New inability to gain or maintain an erection"),),
+        ),
+        RedFlag(
+            "rf_major_trauma",
+            EMERGENCY,
+            _l("Serious fall, crash or injury in the last few weeks"),
+            (published(NORTHERN_TRUST, "pain following major trauma"),),
+        ),
+        RedFlag(
+            "rf_minor_trauma",
+            EMERGENCY,
+            _l(
+                "Minor fall or strain with osteoporosis or long-term oral steroids (possible fracture)"
+            ),
+            (published(NORTHERN_TRUST), published(GCARE_BACK)),
+        ),
+        RedFlag(
+            "rf_fever",
+            URGENT,
+            _l("High temperature, or feeling hot and shivery"),
+            (
+                published(NORTHERN_TRUST, "fever or high temperature"),
+                published(NHS_URGENT_BACK, "a high temperature"),
+            ),
+        ),
+        RedFlag(
+            "rf_weight_loss",
+            URGENT,
+            _l("Weight loss without trying"),
+            (published(NHS_URGENT_BACK, "you've lost weight without trying to"),),
+        ),
+        RedFlag(
+            "rf_cancer",
+            URGENT,
+            _l("Cancer now, or a history of cancer with new pain"),
+            (published(MILLCROFT_BACK, "you have a history of cancer"),),
+        ),
+        RedFlag(
+            "rf_night_pain",
+            URGENT,
+            _l("Night pain not eased by rest or changing position"),
+            (
+                published(GCARE_BACK, "persistent night pain (unrelieved by change in position)"),
+                published(
+                    NHS_URGENT_BACK, "the pain does not improve after resting or is worse at night"
+                ),
+            ),
+        ),
+        RedFlag(
+            "rf_immune",
+            URGENT,
+            _l("Weakened immune system (for example from medicines), or injecting drugs"),
+            (published(GCARE_BACK, "immunosuppression; intravenous (IV) drug misuse"),),
+        ),
+        RedFlag(
+            "rf_lump",
+            URGENT,
+            _l("A lump or swelling in the back, or a change in the shape of the back"),
+            (
+                published(
+                    NHS_URGENT_BACK,
+                    "there's a lump or swelling in your back or your back has changed shape",
+                ),
+                published(GCARE_BACK, "structural deformity of the spine"),
+            ),
+        ),
+    )
+}
 
 RED_FLAG_TITLE = _l("Get urgent medical help now")
 RED_FLAG_ADVICE = _l(

@@ -18,7 +18,7 @@ from sqlalchemy.exc import InvalidRequestError
 
 from . import questionnaire, upgrade
 from .criteria import DEFAULT_PROFILE, PROFILES
-from .engine import evaluate, red_flags
+from .engine import evaluate, red_flag_level, red_flags
 from .extensions import db
 from .models import Screening, utcnow
 
@@ -79,9 +79,89 @@ def save_step(screening: Screening, step_key: str, values: Mapping[str, Any]) ->
                 answers.pop(q.key, None)
             else:
                 answers[q.key] = value
-        return {"answers": questionnaire.prune(answers)}
+        pruned = questionnaire.prune(answers)
+        now = utcnow()
+        columns: dict[str, Any] = {"answers": pruned}
+        history = list(screening.red_flag_history or [])
+        added = red_flag_changes(history, pruned, now)
+        if added:
+            columns["red_flag_history"] = history + added
+        keys = safety_keys()
+        if step.key == safety_steps()[-1] and all(k in pruned for k in keys):
+            # Both safety pages answered (again): the draft is safe to carry on for a while.
+            columns["safety_checked_at"] = now
+        return columns
 
     return _write_draft(screening, change)
+
+
+# --- the safety questions: every answer ever given, and every time advice was shown -------------
+
+SAFETY_SECTION = "safety"
+
+
+def safety_keys() -> tuple[str, ...]:
+    """The keys of the safety questions (rf_...), in the order asked."""
+    return tuple(q.key for q in questionnaire.CURRENT.questions if q.section == SAFETY_SECTION)
+
+
+def safety_steps() -> tuple[str, ...]:
+    """The keys of the safety pages, in the order asked (emergency signs first)."""
+    return tuple(
+        s.key
+        for s in questionnaire.CURRENT.steps
+        if any(q.section == SAFETY_SECTION for q in s.questions)
+    )
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def red_flag_changes(
+    history: list[dict[str, Any]], answers: Mapping[str, Any], at: dt.datetime
+) -> list[dict[str, Any]]:
+    """The history entries the answers add: each safety answer that differs from the last one
+    recorded for its key (a first answer too), as {"key", "answer", "at"}."""
+    last: dict[str, Any] = {}
+    for entry in history:
+        if "key" in entry:
+            last[entry["key"]] = entry.get("answer")
+    return [
+        {"key": key, "answer": answers[key], "at": _iso(at)}
+        for key in safety_keys()
+        if answers.get(key) is not None and last.get(key) != answers[key]
+    ]
+
+
+def record_advice(screening: Screening, level: str) -> Screening:
+    """Record that advice at `level` was shown to the patient (an interruption page).
+
+    Appended to the red-flag history with its time, through the conditional UPDATE like every
+    write to a draft; not again when the last thing recorded is this same advice (a reload).
+    """
+
+    def change(_answers: dict[str, Any]) -> dict[str, Any] | None:
+        history = list(screening.red_flag_history or [])
+        if history and history[-1].get("advised") == level:
+            return None
+        return {
+            "red_flag_history": history + [{"advised": level, "at": _iso(utcnow())}],
+            "updated_at": screening.updated_at or utcnow(),
+        }
+
+    return _write_draft(screening, change)
+
+
+def safety_due(screening: Screening, hours: int, now: dt.datetime | None = None) -> bool:
+    """Whether the safety pages must be answered again before carrying on: they were last
+    answered more than `hours` ago."""
+    checked = screening.safety_checked_at
+    if checked is None or screening.is_submitted:
+        return False
+    if checked.tzinfo is None:  # SQLite returns naive datetimes
+        checked = checked.replace(tzinfo=dt.UTC)
+    return (now or utcnow()) - checked > dt.timedelta(hours=hours)
 
 
 @dataclass(frozen=True)
@@ -114,9 +194,14 @@ def upgrade_draft(screening: Screening, today: dt.date | None = None) -> Upgrade
         converted = upgrade.upgrade(version, answers, saved_on, today)
         step = upgrade.first_new_step(version, converted)
         done[0] = Upgraded(step.key if step is not None else None)
+        # The safety ticks of the earlier questions stay in the history for the clinic, as
+        # answered yes at the last save; the patient answers the new safety pages anyway.
+        history = list(screening.red_flag_history or [])
+        history += upgrade.red_flag_history(version, answers, _iso(saved or utcnow()))
         return {
             "answers": converted,
             "questionnaire_version": current,
+            "red_flag_history": history,
             "updated_at": screening.updated_at or utcnow(),
         }
 
@@ -230,6 +315,9 @@ def submit(screening: Screening, today: dt.date | None = None) -> Screening:
         answers = questionnaire.validate(stored, today)
         evaluation = evaluate(answers, DEFAULT_PROFILE, on=on).as_dict()
         appointment = answers.get("appointment_date")
+        history = list(screening.red_flag_history or [])
+        # The history holds every safety answer that was sent, whatever path it came by.
+        history += red_flag_changes(history, answers, utcnow())
         return {
             "status": "submitted",
             "answers": answers,
@@ -242,13 +330,21 @@ def submit(screening: Screening, today: dt.date | None = None) -> Screening:
             "criteria_version": evaluation["criteria_version"],
             "overall": evaluation["overall"],
             "has_red_flags": bool(red_flags(answers)),
+            "red_flag_level": red_flag_level(answers),
+            "red_flag_history": history,
             "patient_name": answers.get("name"),
             "appointment_date": dt.date.fromisoformat(appointment) if appointment else None,
             "resume_code_hash": None,
             "resume_expires_at": None,
         }
 
-    return _write_draft(screening, lock)
+    _write_draft(screening, lock)
+    # An email to the clinic for red flags (a reference only), written in this same transaction;
+    # the view sends it after the commit (alerts.try_send), or `flask send-alerts` later.
+    from . import alerts
+
+    alerts.queue(screening)
+    return screening
 
 
 def _unused_reference() -> str:

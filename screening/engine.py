@@ -18,9 +18,11 @@ from .criteria import (
     CRITERIA_VERSION,
     DEFAULT_PROFILE,
     FLAGS,
+    LEVELS,
     OTHER_CONDITIONS_FLAGGED,
     PROFILES,
     PROMPTS,
+    RED_FLAGS,
     THRESHOLDS,
     Check,
     Criterion,
@@ -87,7 +89,7 @@ class Evaluation:
     overall: Overall
     criteria: tuple[CriterionResult, ...]
     flags: tuple[dict[str, Any], ...]
-    red_flags: tuple[str, ...]
+    red_flags: tuple[dict[str, str], ...]  # {"id", "level", "text"}, in the order asked
     flags_unknown: tuple[dict[str, str], ...] = ()
 
     def counts(self) -> dict[str, int]:
@@ -111,7 +113,7 @@ class Evaluation:
             "criteria": [c.as_dict() for c in self.criteria],
             "flags": [dict(f) for f in self.flags],
             "flags_unknown": [dict(f) for f in self.flags_unknown],
-            "red_flags": list(self.red_flags),
+            "red_flags": [dict(f) for f in self.red_flags],
         }
 
 
@@ -600,14 +602,31 @@ def _check_rules() -> None:
                 raise ValueError(f"{profile.key}.{c.id}: no source")
             if not c.threshold and not c.basis:
                 raise ValueError(f"{profile.key}.{c.id}: neither a threshold nor a basis")
+    # Every safety question has its red flag (a level of advice), and every red flag its question.
+    safety = {q.key for q in BY_KEY.values() if q.section == "safety"}
+    if safety != set(RED_FLAGS):
+        raise KeyError(f"safety questions and red flags differ: {sorted(safety ^ set(RED_FLAGS))}")
+    for f in RED_FLAGS.values():
+        if "yes" not in BY_KEY[f.id].values or f.level not in LEVELS or not f.sources:
+            raise ValueError(f"{f.id}: a yes/no question, a level and a source")
 
 
 _check_rules()
 
 
-def red_flags(answers: Mapping[str, Any]) -> list[str]:
-    """The red flags answered, without 'none'."""
-    return [f for f in answers.get("red_flags") or [] if f != "none"]
+def red_flags(answers: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The safety questions answered "yes", in the order asked: {"id", "level", "text"}."""
+    return [
+        {"id": f.id, "level": f.level, "text": str(f.text)}
+        for f in RED_FLAGS.values()
+        if answers.get(f.id) == "yes"
+    ]
+
+
+def red_flag_level(answers: Mapping[str, Any]) -> str | None:
+    """The highest level of advice the answers call for: "emergency", "urgent" or None."""
+    raised = {f["level"] for f in red_flags(answers)}
+    return next((level for level in LEVELS if level in raised), None)
 
 
 def _evaluate_criterion(c: Criterion, values: Mapping[str, Any]) -> CriterionResult:

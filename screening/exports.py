@@ -1,7 +1,10 @@
 """Exports of submitted screenings: CSV for spreadsheets and HL7 FHIR R4 resources.
 
 Both derive from the questionnaire definitions: CSV columns are the data dictionary keys, and
-the FHIR Questionnaire's linkIds are the same keys. A screening is exported with the release it
+the FHIR Questionnaire's linkIds are the same keys. Both also carry what the clinic needs about
+red flags: each red flag raised with its level, every red-flag answer given over time with the
+advice shown, and the clinic's follow-ups (CSV: four columns after "overall"; FHIR: extensions
+of the QuestionnaireResponse, under the canonical base, see `red_flag_extensions`). A screening is exported with the release it
 was answered under (`questionnaire_version`): its answers under its own keys, its FHIR response
 pointing at its own version of the Questionnaire. `export_csv` and `export_fhir` are what a
 clinician downloads: the file of a date range, audited (plain data in; only flushes).
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from . import questionnaire, releases
+from . import follow_up, questionnaire, releases
 from .definition import Definition
 from .extensions import db
 from .models import Screening
@@ -60,6 +63,15 @@ META_COLUMNS = (
     "criteria_version",
     "overall",
 )
+# Red flags and what the clinic did. Not "red_flags": that is the key of an earlier
+# questionnaire's checklist, whose answers keep their own column.
+#   red_flag_level    "emergency", "urgent" or empty
+#   red_flags_raised  each red flag with its level: "rf_bladder_bowel:emergency;rf_fever:urgent"
+#   red_flag_history  every red-flag answer and advice shown, in order, UTC:
+#                     "rf_fever=yes@2026-12-04T14:03:00Z;advised=urgent@2026-12-04T14:03:00Z"
+#   follow_ups        one line per follow-up, oldest first:
+#                     "patient_contacted@2026-12-04T15:10:00Z by dr@clinic.example: the note"
+RED_FLAG_COLUMNS = ("red_flag_level", "red_flags_raised", "red_flag_history", "follow_ups")
 
 
 def criterion_columns() -> list[str]:
@@ -79,8 +91,9 @@ def question_columns() -> list[str]:
 
 
 def csv_columns() -> list[str]:
-    """The header row: screening facts, each criterion's status, then every question key."""
-    return [*META_COLUMNS, *criterion_columns(), *question_columns()]
+    """The header row: screening facts, red flags and follow-ups, each criterion's status, then
+    every question key."""
+    return [*META_COLUMNS, *RED_FLAG_COLUMNS, *criterion_columns(), *question_columns()]
 
 
 def safe_cell(text: str) -> str:
@@ -120,6 +133,7 @@ def csv_row(screening: Screening) -> dict[str, str]:
         "questionnaire_version": _cell(screening.questionnaire_version),
         "criteria_version": _cell(screening.criteria_version),
         "overall": _cell(screening.overall),
+        **red_flag_cells(screening),
     }
     for column in criterion_columns():
         row[column] = _cell(statuses.get(column.removeprefix("criterion_")))
@@ -127,6 +141,26 @@ def csv_row(screening: Screening) -> dict[str, str]:
     for key in question_columns():
         row[key] = _cell(answers.get(key))
     return row
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def red_flag_cells(screening: Screening) -> dict[str, str]:
+    """The red-flag columns of a screening's row (see RED_FLAG_COLUMNS)."""
+    flags = follow_up.red_flags_of(screening)
+    follow_ups = [
+        f"{f.action}@{_stamp(f.created_at)} by {f.clinician.email if f.clinician else 'unknown'}"
+        + (f": {f.note}" if f.note else "")
+        for f in screening.follow_ups
+    ]
+    return {
+        "red_flag_level": _cell(screening.red_flag_level),
+        "red_flags_raised": _cell([f"{f.id}:{f.level}" for f in flags]),
+        "red_flag_history": _cell(follow_up.history_codes(screening)),
+        "follow_ups": safe_cell("\n".join(follow_ups)),
+    }
 
 
 def to_csv(screenings: Iterable[Screening]) -> str:
@@ -322,7 +356,7 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
             groups.append(
                 {"linkId": _group_id(section.key), "text": str(section.title), "item": items}
             )
-    return {
+    response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": str(screening.reference),
         "identifier": {
@@ -334,6 +368,75 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
         "authored": _utc(screening.submitted_at).isoformat(timespec="seconds"),
         "item": groups,
     }
+    if extensions := red_flag_extensions(screening):
+        response["extension"] = extensions
+    return response
+
+
+def extension_url(name: str) -> str:
+    """The URL of one of this service's extensions, under the canonical base."""
+    return f"{canonical_base()}/StructureDefinition/{name}"
+
+
+def _part(name: str, kind: str, value: Any) -> dict[str, Any]:
+    return {"url": name, f"value{kind}": value}
+
+
+def _instant(moment: dt.datetime | None) -> str | None:
+    return _utc(moment).isoformat(timespec="seconds") if moment else None
+
+
+def red_flag_extensions(screening: Screening) -> list[dict[str, Any]]:
+    """The red flags, the red-flag answers over time and the follow-ups of a screening, as
+    extensions of its QuestionnaireResponse (none when it has none of them):
+
+    - red-flag-level: valueCode "emergency" or "urgent", the highest level of advice;
+    - red-flag (one per red flag, emergency first): flag (code: the question key, or the
+      2026.11 checklist value), level (code), text (string, words for the specialist);
+    - red-flag-answer (one per answer given, in order): question (code), answer (code "yes" or
+      "no"), at (dateTime);
+    - red-flag-advice (each time advice was shown): level (code), at (dateTime);
+    - follow-up (oldest first): action (Coding of CodeSystem .../follow-up-action), at
+      (dateTime), by (string: the clinician's email), note (string, when written).
+    """
+    out: list[dict[str, Any]] = []
+    if screening.red_flag_level:
+        out.append({"url": extension_url("red-flag-level"), "valueCode": screening.red_flag_level})
+    for flag in follow_up.red_flags_of(screening):
+        parts = [_part("flag", "Code", flag.id), _part("level", "Code", flag.level)]
+        if flag.text:
+            parts.append(_part("text", "String", flag.text))
+        out.append({"url": extension_url("red-flag"), "extension": parts})
+    for event in screening.red_flag_history or []:
+        if not isinstance(event, Mapping):
+            continue
+        at = follow_up.event_time(event)
+        if "advised" in event:
+            name, parts = "red-flag-advice", [_part("level", "Code", str(event["advised"]))]
+        elif "key" in event:
+            name = "red-flag-answer"
+            parts = [
+                _part("question", "Code", str(event["key"])),
+                _part("answer", "Code", str(event.get("answer"))),
+            ]
+        else:
+            continue
+        if at is not None:
+            parts.append(_part("at", "DateTime", _instant(at)))
+        out.append({"url": extension_url(name), "extension": parts})
+    for f in screening.follow_ups:
+        coding = {
+            "system": f"{canonical_base()}/CodeSystem/follow-up-action",
+            "code": f.action,
+            "display": follow_up.action_label(f.action),
+        }
+        parts = [_part("action", "Coding", coding), _part("at", "DateTime", _instant(f.created_at))]
+        if f.clinician is not None:
+            parts.append(_part("by", "String", f.clinician.email))
+        if f.note:
+            parts.append(_part("note", "String", f.note))
+        out.append({"url": extension_url("follow-up"), "extension": parts})
+    return out
 
 
 def _response_item(item: Question | Group, answers: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -25,15 +25,13 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from . import drafts, questionnaire, upgrade
+from . import advice, drafts, questionnaire, upgrade
 from .criteria import (
     OVERALL_EXPLANATIONS,
     OVERALL_LABELS,
-    RED_FLAG_ADVICE,
-    RED_FLAG_TITLE,
     STATUS_LABELS,
 )
-from .engine import red_flags
+from .engine import red_flag_level, red_flags
 from .extensions import db, limiter
 from .forms import layout, step_form
 from .models import Screening, utcnow
@@ -47,7 +45,6 @@ SESSION_KEY = "screening_token"
 # not extend it): a shared device or an earlier resume code shows nothing after that.
 SENT_KEY = "sent_token"
 _CACHE_KEY = "screening.patient"  # the request's own lookup of its screening
-RED_FLAGS = "red_flags"  # the safety question: its answers lead to the urgent advice at once
 # A draft answered under earlier questions is converted to the current ones on its next load
 # (drafts.upgrade_draft); this browser is then shown first the page with a new or unanswered
 # question, once, saying that the questions changed: [token, page key].
@@ -62,17 +59,36 @@ def _steps(answers: dict[str, Any] | None = None) -> tuple[questionnaire.Step, .
     return questionnaire.CURRENT.shown_steps(answers)
 
 
-def _safety_step() -> questionnaire.Step:
-    return questionnaire.step_of(RED_FLAGS)
+def _safety_steps() -> tuple[questionnaire.Step, ...]:
+    """The safety pages, asked first: emergency signs, then urgent signs."""
+    return tuple(questionnaire.STEP_BY_KEY[k] for k in drafts.safety_steps())
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-@bp.context_processor
-def _red_flag_words() -> dict[str, Any]:
-    # One wording of the urgent advice for every patient page that shows it.
-    return {"red_flag_title": RED_FLAG_TITLE, "red_flag_advice": RED_FLAG_ADVICE}
+def _advice_context(answers: dict[str, Any]) -> dict[str, Any]:
+    """The advice at the answers' level and what the patient told us, for the advice box that
+    stands first on a page (the macro in templates/patient/_urgent.html); empty without red flags."""
+    level = red_flag_level(answers)
+    return {
+        "advice": advice.at_level(level),
+        "told": [str(questionnaire.BY_KEY[f["id"]].row_label) for f in red_flags(answers)],
+    }
+
+
+def _safety_due(screening: Screening) -> bool:
+    """Whether the safety pages are asked again before anything else (answered too long ago)."""
+    return drafts.safety_due(screening, current_app.config["SAFETY_RECHECK_HOURS"])
+
+
+def _older_than_a_day(screening: Screening) -> bool:
+    started = screening.created_at
+    if started is None:
+        return False
+    if started.tzinfo is None:  # SQLite returns naive datetimes
+        started = started.replace(tzinfo=dt.UTC)
+    return utcnow() - started > dt.timedelta(days=1)
 
 
 def _current() -> Screening | None:
@@ -186,15 +202,32 @@ def _neighbour(step: questionnaire.Step, answers: dict[str, Any], after: bool):
     return next((s for s in others if s.key in shown), None)
 
 
-def _next_url(step: questionnaire.Step, screening: Screening) -> str:
+def _next_url(step: questionnaire.Step, screening: Screening, rechecking: bool = False) -> str:
+    """Where a page's Continue leads: the advice page first when this safety page raised a red
+    flag (the highest level of all the answers), else the next page."""
     answers = screening.answers or {}
-    if step.key == _safety_step().key and red_flags(answers):
-        return url_for("patient.urgent", **({"return": "check"} if _returning() else {}))
-    following = _neighbour(step, answers, after=True)
+    asked = {q.key for q in step.questions}
+    if step in _safety_steps() and any(f["id"] in asked for f in red_flags(answers)):
+        args: dict[str, Any] = {"after": step.key}
+        if _returning():
+            args["return"] = "check"
+        if rechecking:
+            args["recheck"] = "1"
+        return url_for("patient.urgent", **args)
+    return _after(step, screening, rechecking)
+
+
+def _after(step: questionnaire.Step, screening: Screening, rechecking: bool = False) -> str:
+    """The page after `step`, once any advice was shown."""
+    answers = screening.answers or {}
     if _returning():
         # A new page that this change opened (a treatment now ticked) is asked before returning.
         missing = questionnaire.first_unanswered_step(answers)
         return _step_url(missing, True) if missing is not None else url_for("patient.check")
+    if rechecking and step == _safety_steps()[-1]:
+        # Safety pages asked again on coming back: then on to where the patient stopped.
+        return _continue_url(screening)
+    following = _neighbour(step, answers, after=True)
     return _step_url(following) if following is not None else url_for("patient.check")
 
 
@@ -206,12 +239,11 @@ def _back_url(step: questionnaire.Step, answers: dict[str, Any]) -> str:
 
 
 def _continue_url(screening: Screening) -> str:
+    if _landing(screening) is None and _safety_due(screening):
+        # Back after a long time: the safety pages are asked again before anything else.
+        return _step_url(_safety_steps()[0])
     step = _landing(screening) or questionnaire.first_unanswered_step(screening.answers or {})
     return _step_url(step) if step else url_for("patient.check")
-
-
-def _red_flags_in_words(answers: dict[str, Any]) -> list[str]:
-    return [questionnaire.BY_KEY[RED_FLAGS].label_of(v) for v in red_flags(answers)]
 
 
 def _no_draft() -> Response:
@@ -259,6 +291,14 @@ def _number(step: questionnaire.Step, answers: dict[str, Any]) -> int:
     """The page's number among the pages shown ("Page 3 of 9")."""
     shown = [s.key for s in _steps(answers)]
     return shown.index(step.key) + 1 if step.key in shown else 1
+
+
+def _recheck_notice(hours: int) -> str:
+    return _(
+        "You answered these questions more than %(hours)s hours ago. Things can change, so "
+        "answer them again before you carry on.",
+        hours=hours,
+    )
 
 
 def _render_step(step, form, answers, *, notice: str | None = None, status: int = 200):
@@ -310,13 +350,25 @@ def step(step_key: str):
         # The questions changed since this page was opened: nothing posted is saved (it
         # answered the earlier questions); the first page with a new question comes first.
         return redirect(_step_url(landing))
+    rechecking = landing is None and _safety_due(screening)
+    if rechecking and step not in _safety_steps():
+        # Back after a long time: the safety pages first, whatever page was asked for. Nothing
+        # posted here is saved yet (the patient sees this page again after them).
+        return redirect(_step_url(_safety_steps()[0]))
     if request.method == "GET" and step.key not in {s.key for s in _steps(answers)}:
         # A page about something the answers say does not apply (a treatment not tried).
         return redirect(_continue_url(screening))
     if request.method == "GET":
-        form = step_form(step, answers=answers)
-        form.check_stored(answers)
+        shown = answers
+        if rechecking:
+            # Asked again, so nothing is chosen for the patient: each answer is given afresh.
+            keys = {q.key for q in step.questions}
+            shown = {k: v for k, v in answers.items() if k not in keys}
+        form = step_form(step, answers=shown)
+        form.check_stored(shown)
         notice = None
+        if rechecking:
+            notice = _recheck_notice(current_app.config["SAFETY_RECHECK_HOURS"])
         if landing is not None:
             session.pop(UPGRADED_KEY, None)
             notice = _(
@@ -354,7 +406,7 @@ def step(step_key: str):
     db.session.commit()
     if code is not None:
         return _saved_page(screening, code, step)
-    return redirect(_next_url(step, screening))
+    return redirect(_next_url(step, screening, rechecking))
 
 
 @bp.errorhandler(CSRFError)
@@ -378,22 +430,45 @@ def csrf_error(e: CSRFError):
 
 @bp.get("/urgent")
 def urgent():
-    """Shown as soon as the safety step is answered with a red flag."""
+    """The advice page (an interruption): shown as soon as a safety page is answered with a red
+    flag, at the highest level of all the answers (emergency over urgent).
+
+    The action comes first; carrying on with the questions is a plain link below it. Showing
+    it is recorded in the draft's red-flag history, with its time, for the clinic.
+    """
     screening = _current()
     if screening is None:
         return _no_draft()
     answers = screening.answers or {}
-    flags = _red_flags_in_words(answers)
-    if not flags:
+    level = red_flag_level(answers)
+    if level is None:
+        if screening.is_submitted:
+            return redirect(url_for("patient.confirmation"))
         return redirect(_continue_url(screening))
-    next_url = (
-        url_for("patient.confirmation") if screening.is_submitted else url_for("patient.check")
-    )
+    safety = _safety_steps()
+    after = questionnaire.STEP_BY_KEY.get(request.args.get("after", ""))
+    if after not in safety:
+        after = safety[-1]
+    if screening.is_submitted:
+        next_url = url_for("patient.confirmation")
+    else:
+        rechecking = request.args.get("recheck") == "1"
+        next_url = _after(after, screening, rechecking)
+        try:
+            drafts.record_advice(screening, level)
+        except drafts.AlreadySubmitted:
+            db.session.rollback()
+            return redirect(url_for("patient.confirmation"))
+        except drafts.DraftGone:
+            db.session.rollback()
+            _forget()
+            return redirect(url_for("patient.deleted"))
+        db.session.commit()
     return render_template(
         "patient/urgent.html",
-        flags=flags,
+        **_advice_context(answers),
         next_url=next_url,
-        back_url=_step_url(_safety_step(), _returning()),
+        back_url=_step_url(after, _returning()),
     )
 
 
@@ -413,14 +488,22 @@ def check():
     if landing is not None:
         # Converted to the current questions: nothing is sent before the patient sees them.
         return redirect(_step_url(landing))
+    if _safety_due(screening):
+        # Back after a long time: the safety pages are asked again before anything is sent.
+        return redirect(_step_url(_safety_steps()[0]))
     missing = questionnaire.first_unanswered_step(answers)
     if missing is not None:
         return redirect(_step_url(missing, True))
     if request.method == "GET":
         return render_template(
             "patient/check.html",
+            **_advice_context(answers),
             sections=present(answers),
             back_url=_step_url(_steps(answers)[-1]),
+            # "Has anything changed since you started?" for a draft started over a day ago.
+            changed_url=(
+                _step_url(_safety_steps()[0], True) if _older_than_a_day(screening) else None
+            ),
         )
     try:
         drafts.submit(screening)
@@ -440,6 +523,11 @@ def check():
         return redirect(_step_url(step, True, e.key) if step else _continue_url(screening))
     db.session.commit()
     session[SENT_KEY] = screening.token
+    # The clinic's red-flag email (a reference only): after the commit, never failing the
+    # patient's submission; one that cannot be sent now is sent by `flask send-alerts`.
+    from . import alerts
+
+    alerts.try_send(screening.id)
     return redirect(url_for("patient.confirmation"))
 
 
@@ -455,7 +543,7 @@ def confirmation():
     return render_template(
         "patient/confirmation.html",
         screening=screening,
-        red_flags=_red_flags_in_words(screening.answers or {}),
+        **_advice_context(screening.answers or {}),
         criteria=evaluation.get("criteria", []),
         flags=evaluation.get("flags", []),
         overall_label=OVERALL_LABELS.get(evaluation.get("overall", ""), ""),
@@ -515,7 +603,7 @@ def _saved_page(screening: Screening, code: str, step: questionnaire.Step) -> st
     expires = screening.resume_expires_at or (utcnow() + dt.timedelta(days=days))
     return render_template(
         "patient/saved.html",
-        red_flags=_red_flags_in_words(screening.answers or {}),
+        **_advice_context(screening.answers or {}),
         code=code,
         days=days,
         expires=format_date(expires.date(), "d MMMM y"),

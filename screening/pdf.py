@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -36,6 +37,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .extensions import db
+from .follow_up import follow_up_rows
 from .models import PdfCache, Screening
 from .summary import Summary, build_summary
 
@@ -44,7 +46,7 @@ STYLESHEET = STATIC_DIR / "summary.css"
 TEMPLATE = "summary/summary.html"
 # Bump when the template, the stylesheet or this module change what a PDF looks like:
 # it is part of the cache key, so old cached bytes are not served any more.
-RENDER_VERSION = "summary-2026.11-4"
+RENDER_VERSION = "summary-2026.12-1"
 PAPER_SIZES = {"A4": "A4", "LETTER": "Letter"}
 # Only these kinds of local file may be fetched (the stylesheet, fonts and small images we ship).
 ALLOWED_SUFFIXES = {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".svg"}
@@ -162,10 +164,11 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 def summary_for(screening: Screening) -> Summary:
-    """The summary context of a submitted screening, from its stored data only."""
+    """The summary context of a submitted screening, from its stored data only, with what the
+    clinic recorded since (its follow-ups)."""
     if not screening.is_submitted or screening.evaluation is None or not screening.reference:
         raise ValueError("only a submitted screening has a summary")
-    return build_summary(
+    summary = build_summary(
         screening.answers or {},
         screening.evaluation,
         _utc(screening.submitted_at or screening.updated_at),
@@ -173,7 +176,9 @@ def summary_for(screening: Screening) -> Summary:
         screening.criteria_version or screening.evaluation["criteria_version"],
         others=screening.other_evaluations,
         questionnaire_version=screening.questionnaire_version,
+        red_flag_history=screening.red_flag_history or [],
     )
+    return dataclasses.replace(summary, follow_ups=follow_up_rows(screening))
 
 
 def render_html(summary: Summary, *, stylesheet_url: str | None = None) -> str:
@@ -202,6 +207,7 @@ def input_hash(screening: Screening, size: str | None = None) -> str:
         "other_evaluations": screening.other_evaluations,
         "criteria_version": screening.criteria_version,
         "questionnaire_version": screening.questionnaire_version,
+        "red_flag_history": screening.red_flag_history or [],
         "reference": screening.reference,
         "submitted_at": _utc(screening.submitted_at).isoformat()
         if screening.submitted_at
@@ -210,6 +216,12 @@ def input_hash(screening: Screening, size: str | None = None) -> str:
         "render_version": RENDER_VERSION,
         "locale": str(get_locale() or "en") if has_request_context() else "en",
     }
+    if screening.follow_ups:
+        # Added to, after sending: a cached PDF is made again once the clinic records one.
+        payload["follow_ups"] = [
+            [f.id, f.action, f.note, f.clinician_id, _utc(f.created_at).isoformat()]
+            for f in screening.follow_ups
+        ]
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 

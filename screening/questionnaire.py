@@ -232,6 +232,11 @@ def _treatment_step(t: Treatment) -> Step:
     )
 
 
+def _safety(key: str, text: Any, short: Any, label: Any) -> Question:
+    """One safety question: its own required yes or no, so none is skipped by leaving a box."""
+    return Question(key, "single", text, short, choices=YES_NO, required=True, label=label)
+
+
 # Injection n's questions are asked when at least n injections were had (the count itself is
 # asked only after a "yes", so one condition is enough).
 _NTH_INJECTION = (When("diagnostic_injection_count", "gte", "{n}"),)
@@ -246,6 +251,119 @@ OTHER_PROBLEMS = (
 
 
 TREE: tuple[Section, ...] = build(
+    Section(
+        "safety",
+        _l("Signs that need help now"),
+        steps=(
+            Step(
+                "safety_emergency",
+                _l("Before you start: check for signs that need help now"),
+                intro=_l(
+                    "Some back problems need a doctor straight away. Answer yes if this is new, or "
+                    "has got worse, in the last few weeks."
+                ),
+                items=(
+                    _safety(
+                        "rf_bladder_bowel",
+                        _l(
+                            "Have you had new trouble peeing, or lost control of your bladder or bowels?"
+                        ),
+                        _l("if you have trouble peeing or controlling your bladder or bowels"),
+                        _l("Bladder or bowels"),
+                    ),
+                    _safety(
+                        "rf_saddle_numbness",
+                        _l(
+                            "Do you have numbness or tingling around your genitals or bottom, or does it feel different when you wipe yourself?"
+                        ),
+                        _l("if you have numbness around your genitals or bottom"),
+                        _l("Numbness around the genitals or bottom"),
+                    ),
+                    _safety(
+                        "rf_leg_weakness",
+                        _l(
+                            "Do you have new or worse weakness or numbness in one or both legs, or pain in both legs that is getting worse?"
+                        ),
+                        _l("if you have weakness or numbness in your legs"),
+                        _l("Weakness or numbness in the legs"),
+                    ),
+                    _safety(
+                        "rf_sexual_function",
+                        _l(
+                            "Have you lost any sexual function, like feeling during sex or being able to get an erection?"
+                        ),
+                        _l("if you have lost any sexual function"),
+                        _l("Sexual function"),
+                    ),
+                    _safety(
+                        "rf_major_trauma",
+                        _l(
+                            "In the last few weeks, have you had a bad fall, a crash or a serious injury?"
+                        ),
+                        _l("if you have had a bad fall, crash or injury"),
+                        _l("A bad fall, crash or injury"),
+                    ),
+                    _safety(
+                        "rf_minor_trauma",
+                        _l(
+                            "Have you had a small fall or strain, and you have thin bones (osteoporosis) or take steroid tablets for a long time?"
+                        ),
+                        _l("if you have had a small fall with thin bones or steroid tablets"),
+                        _l("A small fall with thin bones or steroid tablets"),
+                    ),
+                ),
+            ),
+            Step(
+                "safety_urgent",
+                _l("More signs to check"),
+                intro=_l("Answer yes if this is true for you now."),
+                items=(
+                    _safety(
+                        "rf_fever",
+                        _l("Do you have a high temperature, or do you feel hot and shivery?"),
+                        _l("if you have a high temperature"),
+                        _l("High temperature"),
+                    ),
+                    _safety(
+                        "rf_weight_loss",
+                        _l("Have you lost weight without trying?"),
+                        _l("if you have lost weight without trying"),
+                        _l("Weight loss without trying"),
+                    ),
+                    _safety(
+                        "rf_cancer",
+                        _l("Do you have cancer now, or have you had cancer and this pain is new?"),
+                        _l("if you have or have had cancer"),
+                        _l("Cancer"),
+                    ),
+                    _safety(
+                        "rf_night_pain",
+                        _l(
+                            "Do you have pain at night that does not get better when you rest or change position?"
+                        ),
+                        _l("if you have pain at night that does not get better"),
+                        _l("Pain at night"),
+                    ),
+                    _safety(
+                        "rf_immune",
+                        _l(
+                            "Is your body less able to fight infections, for example because of medicines you take, or do you inject drugs?"
+                        ),
+                        _l("if your body is less able to fight infections"),
+                        _l("Less able to fight infections"),
+                    ),
+                    _safety(
+                        "rf_lump",
+                        _l(
+                            "Do you have a lump or swelling in your back, or has your back changed shape?"
+                        ),
+                        _l("if you have a lump or swelling in your back"),
+                        _l("A lump, or the back changed shape"),
+                    ),
+                ),
+            ),
+        ),
+    ),
     Section(
         "about",
         _l("About you"),
@@ -806,68 +924,6 @@ TREE: tuple[Section, ...] = build(
                         _l("Do you smoke, vape or use any other nicotine?"),
                         _l("if you use nicotine"),
                         choices=YES_NO,
-                    ),
-                ),
-            ),
-        ),
-    ),
-    Section(
-        "safety",
-        _l("Safety questions"),
-        steps=(
-            Step(
-                "safety",
-                _l("Safety questions"),
-                intro=_l("These questions check for signs that need a doctor straight away."),
-                items=(
-                    Question(
-                        "red_flags",
-                        "multi",
-                        _l("Do any of these apply to you now?"),
-                        _l("the safety questions"),
-                        hint=_l("Select all that apply. If none do, select ‘None of these’."),
-                        choices=(
-                            Choice(
-                                "bladder_bowel",
-                                _l(
-                                    "New problems controlling your bladder or bowels, or trouble starting to pee"
-                                ),
-                            ),
-                            Choice(
-                                "saddle_numbness",
-                                _l("Numbness or tingling around your genitals or bottom"),
-                            ),
-                            Choice(
-                                "leg_weakness",
-                                _l(
-                                    "Weakness in your legs that is bad or getting worse, or new trouble walking"
-                                ),
-                            ),
-                            Choice(
-                                "both_legs_pain",
-                                _l(
-                                    "New pain down both legs, or leg pain that has spread from one leg to both"
-                                ),
-                            ),
-                            Choice(
-                                "fever_weight_loss",
-                                _l(
-                                    "Fever or chills with the back pain, or losing weight without trying"
-                                ),
-                            ),
-                            Choice("cancer_history", _l("You have had cancer")),
-                            Choice(
-                                "major_trauma",
-                                _l(
-                                    "A recent serious injury, like a fall from a height or a road accident. Or a "
-                                    "smaller fall or knock if you have thin bones (osteoporosis) or take steroid "
-                                    "medicine for a long time"
-                                ),
-                            ),
-                            Choice("none", _l("None of these")),
-                        ),
-                        required=True,
-                        exclusive="none",
                     ),
                 ),
             ),

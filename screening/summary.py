@@ -7,13 +7,13 @@ database. It sets the patient's own answers beside published criteria; it never 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from . import questionnaire, releases
+from . import advice, questionnaire, releases
 from .presenter import AnswerRow, AnswerSection, present
 from .releases import Release
 
@@ -95,6 +95,26 @@ class FollowUpRow:
 
 
 @dataclass(frozen=True)
+class RedFlagRow:
+    """A safety question the patient answered "yes", at its level of advice."""
+
+    id: str
+    level: str  # "emergency" or "urgent"
+    level_label: str  # "Emergency" or "Urgent"
+    text: str  # in words for the specialist
+
+
+@dataclass(frozen=True)
+class RedFlagChange:
+    """One safety question's answers over time: "answered yes at 14:03, changed to no at 14:05"."""
+
+    id: str
+    text: str
+    story: str
+    changed: bool  # answered more than once (a "yes" changed, or given again after a change)
+
+
+@dataclass(frozen=True)
 class Summary:
     """Everything the summary template shows, already in words."""
 
@@ -120,6 +140,17 @@ class Summary:
     # The sentence when no flag was raised, and the flags that could not be checked, in words.
     no_flags_text: str = ""
     flags_unknown_text: str = ""
+    # From questionnaire 2026.12 (empty before): the red flags with their level, what the
+    # patient was advised and when, and every safety answer that was "yes" at some point.
+    red_flag_level: str = ""  # "emergency", "urgent", or "" for none
+    red_flag_heading: str = ""
+    red_flag_rows: tuple[RedFlagRow, ...] = ()
+    red_flag_reported: str = ""  # "Patient reported: ...; ...."
+    red_flag_advised: tuple[str, ...] = ()  # "Advised to call 999 or ... on 4 Dec 2026 14:03 UTC."
+    red_flag_changes: tuple[RedFlagChange, ...] = ()
+    red_flag_times_note: str = ""
+    # What the clinic recorded since (pdf.summary_for adds them; none in a preview).
+    follow_ups: tuple[FollowUpRow, ...] = ()
 
     def source_number(self, document: str, says: str) -> int | None:
         """The number of a seed-document sentence in the list of sources (None for a policy)."""
@@ -199,13 +230,15 @@ def build_summary(
     others: Mapping[str, Mapping[str, Any]] | None = None,
     preview: bool = False,
     questionnaire_version: str | None = None,
+    red_flag_history: Sequence[Mapping[str, Any]] = (),
 ) -> Summary:
     """The summary context: the default evaluation first, then the other profiles, in words.
 
     `others` are the other profiles' evaluations stored at submission; a preview (or a
     screening submitted before they were stored) evaluates them on the submission day.
     Everything is read with the release the answers were given under (`questionnaire_version`;
-    the current one when not given).
+    the current one when not given). `red_flag_history` is the screening's record of safety
+    answers and advice shown (`Screening.red_flag_history`), read from questionnaire 2026.12 on.
     """
     release = releases.of(questionnaire_version)
     on = submitted_at.date()
@@ -221,8 +254,19 @@ def build_summary(
     flags = tuple(_flag_row(f) for f in evaluation.get("flags", []))
     unknown = [f["title"] for f in evaluation.get("flags_unknown", [])]
     criteria = release.criteria
-    red_flag_question = release.questionnaire.by_key["red_flags"]
-    urgent = tuple(red_flag_question.label_of(f) for f in release.engine.red_flags(answers))
+    red: dict[str, Any]
+    if "red_flags" in release.questionnaire.by_key:
+        # 2026.11: one checklist and one level of advice, shown exactly as it was sent.
+        red_flag_question = release.questionnaire.by_key["red_flags"]
+        red = {
+            "red_flags": tuple(
+                red_flag_question.label_of(f) for f in release.engine.red_flags(answers)
+            ),
+            "red_flag_title": str(release.criteria.RED_FLAG_TITLE),
+            "red_flag_advice": str(release.criteria.RED_FLAG_ADVICE),
+        }
+    else:
+        red = red_flag_part(release, answers, red_flag_history, submitted_at)
     answered = present(answers, on=on, definition=release.questionnaire)
     return Summary(
         title=str(TITLE),
@@ -231,9 +275,7 @@ def build_summary(
         submitted_at=submitted_at,
         submitted_on=_long_date(on),
         criteria_version=criteria_version,
-        red_flags=urgent,
-        red_flag_title=str(release.criteria.RED_FLAG_TITLE),
-        red_flag_advice=str(release.criteria.RED_FLAG_ADVICE),
+        **red,
         details=next(s for s in answered if s.key == DETAILS_SECTION).rows,
         profiles=tuple(tables),
         flags=flags,
@@ -248,6 +290,106 @@ def build_summary(
             str(criteria.FLAGS_UNKNOWN_TEXT) % {"what": ", ".join(unknown)} if unknown else ""
         ),
     )
+
+
+# --- red flags, from questionnaire 2026.12 --------------------------------------------------------
+
+LEVEL_LABELS = {advice.EMERGENCY: _l("Emergency"), advice.URGENT: _l("Urgent")}
+RED_FLAG_HEADINGS = {
+    advice.EMERGENCY: _l("Red flags: emergency advice given"),
+    advice.URGENT: _l("Red flags: urgent advice given"),
+}
+RED_FLAG_CHANGED_HEADING = _l("Red flag answered, then changed")
+
+
+def _when(moment: dt.datetime, day: dt.date | None) -> str:
+    """ "at 14:03" on `day`, else "on 4 Dec 2026 at 14:03"."""
+    if moment.date() == day:
+        return str(_l("at %(time)s", time=advice.short_time(moment)))
+    return str(
+        _l(
+            "on %(day)s at %(time)s",
+            day=advice.day_and_time(moment).rsplit(" ", 2)[0],
+            time=advice.short_time(moment),
+        )
+    )
+
+
+def red_flag_changes(
+    release: Release, history: Sequence[Mapping[str, Any]], sent_on: dt.date | None
+) -> tuple[RedFlagChange, ...]:
+    """Every safety question answered "yes" at some point, with its answers over time."""
+    texts = release.criteria.RED_FLAGS
+    by_key: dict[str, list[tuple[str, dt.datetime]]] = {}
+    for entry in history:
+        key, moment = entry.get("key"), advice.parse_time(entry.get("at"))
+        if key in texts and moment is not None and entry.get("answer") in ("yes", "no"):
+            by_key.setdefault(key, []).append((entry["answer"], moment))
+    rows = []
+    for key, flag in texts.items():
+        answers = by_key.get(key, [])
+        if not any(a == "yes" for a, _m in answers):
+            continue
+        parts = []
+        day = sent_on
+        for i, (answer, moment) in enumerate(answers):
+            when = _when(moment, day)
+            day = moment.date()
+            if i == 0:
+                parts.append(str(_l("answered %(answer)s %(when)s", answer=answer, when=when)))
+            else:
+                parts.append(str(_l("changed to %(answer)s %(when)s", answer=answer, when=when)))
+        changed = len(answers) > 1 or answers[-1][0] != "yes"
+        rows.append(RedFlagChange(key, str(flag.text), ", ".join(parts), changed))
+    return tuple(rows)
+
+
+def red_flag_part(
+    release: Release,
+    answers: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]],
+    submitted_at: dt.datetime,
+) -> dict[str, Any]:
+    """The red-flag fields of a summary of questionnaire 2026.12 or later."""
+    raised = release.engine.red_flags(answers)
+    level = release.engine.red_flag_level(answers) or ""
+    rows = tuple(
+        RedFlagRow(f["id"], f["level"], str(LEVEL_LABELS[f["level"]]), str(f["text"]))
+        for f in raised
+    )
+    advised = []
+    for entry in history:
+        moment = advice.parse_time(entry.get("at"))
+        words = advice.at_level(entry.get("advised"))
+        if words is not None and moment is not None:
+            advised.append(
+                str(
+                    _l(
+                        "Advised to %(what)s on %(when)s.",
+                        what=words.specialist,
+                        when=advice.day_and_time(moment),
+                    )
+                )
+            )
+    changes = red_flag_changes(release, history, submitted_at.date())
+    # Only the rows that tell more than the answers sent: a "yes" that was changed.
+    changed = tuple(c for c in changes if c.changed)
+    heading = RED_FLAG_HEADINGS[level] if level else RED_FLAG_CHANGED_HEADING
+    reported = (
+        str(_l("Patient reported: %(what)s.", what="; ".join(r.text for r in rows))) if rows else ""
+    )
+    return {
+        "red_flags": tuple(r.text for r in rows),
+        "red_flag_title": str(heading),
+        "red_flag_advice": "",
+        "red_flag_level": level,
+        "red_flag_heading": str(heading) if (rows or changed or advised) else "",
+        "red_flag_rows": rows,
+        "red_flag_reported": reported,
+        "red_flag_advised": tuple(advised),
+        "red_flag_changes": changed,
+        "red_flag_times_note": str(_l("Times are UTC.")) if changed else "",
+    }
 
 
 def _flag_row(f: Mapping[str, Any]) -> FlagRow:

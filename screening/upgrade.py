@@ -15,6 +15,10 @@ Every answer that maps is kept:
   "not_sure", and "yes" is left unanswered (2026.11 did not ask whether X-ray/CT or ultrasound
   guided the needle, so the patient is asked).
 - Every other answer whose key and value the current tree still has is kept as it is.
+- The `red_flags` checklist is not converted to the safety questions (each is its own yes or no
+  now, asked first; the patient answers them anyway). Its ticks other than "none" go into the
+  draft's red-flag history as answered "yes" at the last save (`red_flag_history`), so the
+  clinic still sees them.
 
 Whatever does not validate under the current tree, or is not asked under the converted answers, is
 dropped. No Flask, no database: `drafts` stores what this returns.
@@ -101,6 +105,26 @@ def _map_2026_11(old: Mapping[str, Any], saved_on: dt.date) -> Answers:
     return new
 
 
+# 2026.11's red-flag ticks -> the safety question each one answered "yes" (two ticks may be one).
+_RED_FLAGS_2026_11 = {
+    "bladder_bowel": "rf_bladder_bowel",
+    "saddle_numbness": "rf_saddle_numbness",
+    "leg_weakness": "rf_leg_weakness",
+    "both_legs_pain": "rf_leg_weakness",
+    "fever_weight_loss": "rf_fever",
+    "cancer_history": "rf_cancer",
+    "major_trauma": "rf_major_trauma",
+}
+
+
+def _red_flags_2026_11(old: Mapping[str, Any]) -> list[str]:
+    ticked = old.get("red_flags")
+    if not isinstance(ticked, list):
+        return []
+    # In the order 2026.11 asked them; two ticks of one question count once.
+    return list(dict.fromkeys(k for tick, k in _RED_FLAGS_2026_11.items() if tick in ticked))
+
+
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -112,6 +136,18 @@ _MAPPERS: dict[str, Callable[[Mapping[str, Any], dt.date], Answers]] = {
 }
 _MAPPED: dict[str, dict[str, frozenset[str] | None]] = {"2026.11": _MAPPED_2026_11}
 _TREES: dict[str, Definition] = {"2026.11": v2026_11.DEFINITION}
+_RED_FLAG_MAPPERS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
+    "2026.11": _red_flags_2026_11,
+}
+
+
+def red_flag_history(version: str, answers: Mapping[str, Any], at: str) -> list[dict[str, Any]]:
+    """The red flags answered under `version`, as red-flag history entries answered "yes" at
+    `at` (an ISO time: the draft's last save); [] when the version had none or is current."""
+    mapper = _RED_FLAG_MAPPERS.get(version)
+    if mapper is None:
+        return []
+    return [{"key": key, "answer": "yes", "at": at} for key in mapper(answers)]
 
 
 def needs_upgrade(version: str | None) -> bool:

@@ -60,6 +60,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("clinician.summary", "GET"): "clinician",
     ("clinician.summary_pdf", "GET"): "clinician",
     ("clinician.review", "POST"): "clinician",
+    ("clinician.record_follow_up", "POST"): "clinician",
     ("clinician.export", "GET"): "clinician",
     ("clinician.export_csv", "GET"): "clinician",
     ("clinician.export_fhir", "GET"): "clinician",

@@ -95,9 +95,7 @@ def test_evaluate_counts_the_months_since_the_pain_started_to_today(
 
 
 def test_evaluate_reads_standard_input(runner):
-    result = runner.invoke(
-        args=["evaluate", "-"], input=json.dumps(full(red_flags=["cancer_history"]))
-    )
+    result = runner.invoke(args=["evaluate", "-"], input=json.dumps(full(rf_cancer="yes")))
     assert result.exit_code == 0
     assert json.loads(result.stdout)["overall"] == "urgent"
 

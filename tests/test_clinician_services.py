@@ -239,11 +239,18 @@ def three(app) -> dict[str, Screening]:
     """Three submitted screenings an hour apart (Alex oldest), and a draft."""
     made = {
         "alex": make_screening(name="Alex Example"),
-        "jose": make_screening(name="José Núñez", red_flags=["leg_weakness"]),
+        "jose": make_screening(name="José Núñez"),
         "sam": make_screening(name="Sam Other"),
     }
     for hours, s in enumerate(made.values()):
         s.submitted_at = NOON + dt.timedelta(hours=hours)
+    # José's answers raised an urgent red flag (stored as the safety-first release stores it).
+    jose = made["jose"]
+    jose.red_flag_level, jose.has_red_flags, jose.overall = "urgent", True, "urgent"
+    jose.evaluation = {
+        **jose.evaluation,
+        "red_flags": [{"id": "rf_fever", "level": "urgent", "text": "High temperature"}],
+    }
     made["sam"].reviewed_at = NOON + dt.timedelta(hours=5)
     db.session.commit()
     make_draft(name="Alex Drafting")
@@ -257,21 +264,27 @@ def _names(pagination) -> list[str]:
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        ({}, ["Sam Other", "José Núñez", "Alex Example"]),
+        ({}, ["José Núñez", "Sam Other", "Alex Example"]),  # red flags first
+        ({"sort": "newest"}, ["Sam Other", "José Núñez", "Alex Example"]),
+        ({"sort": "bogus"}, ["José Núñez", "Sam Other", "Alex Example"]),
         ({"q": "alex"}, ["Alex Example"]),
         ({"q": "  EXAMPLE "}, ["Alex Example"]),
         ({"q": "Jose\u0301"}, ["José Núñez"]),  # typed with a combining accent
-        ({"q": "o"}, ["Sam Other", "José Núñez"]),
+        ({"q": "o"}, ["José Núñez", "Sam Other"]),
         ({"q": "%"}, []),
         ({"q": "_"}, []),
         ({"q": "Drafting"}, []),
         ({"outcome": "urgent"}, ["José Núñez"]),
         ({"outcome": "consistent"}, ["Sam Other", "Alex Example"]),
-        ({"outcome": "bogus"}, ["Sam Other", "José Núñez", "Alex Example"]),
+        ({"outcome": "bogus"}, ["José Núñez", "Sam Other", "Alex Example"]),
         ({"reviewed": "yes"}, ["Sam Other"]),
         ({"reviewed": "no"}, ["José Núñez", "Alex Example"]),
-        ({"reviewed": "maybe"}, ["Sam Other", "José Núñez", "Alex Example"]),
+        ({"reviewed": "maybe"}, ["José Núñez", "Sam Other", "Alex Example"]),
         ({"red_flags": True}, ["José Núñez"]),
+        ({"red_flags": "1"}, ["José Núñez"]),
+        ({"red_flags": "urgent"}, ["José Núñez"]),
+        ({"red_flags": "emergency"}, []),
+        ({"red_flags": "bogus"}, ["José Núñez", "Sam Other", "Alex Example"]),
         ({"q": "o", "reviewed": "no"}, ["José Núñez"]),
     ],
 )
@@ -303,8 +316,8 @@ def test_each_search_is_audited_once_without_the_words(doctor, three):
             doctor.id,
             "doctor@clinic.example",
             None,
-            "query=no outcome=any reviewed=any red_flags=any page=1 results=3 "
-            f"shown={refs['sam']},{refs['jose']},{refs['alex']}",
+            "query=no outcome=any reviewed=any red_flags=any sort=red_flags page=1 results=3 "
+            f"shown={refs['jose']},{refs['sam']},{refs['alex']}",
             "192.0.2.1",
         ),
         (
@@ -312,7 +325,8 @@ def test_each_search_is_audited_once_without_the_words(doctor, three):
             doctor.id,
             "doctor@clinic.example",
             None,
-            f"query=yes outcome=any reviewed=no red_flags=yes page=1 results=1 shown={refs['jose']}",
+            "query=yes outcome=any reviewed=no red_flags=yes sort=red_flags page=1 results=1 "
+            f"shown={refs['jose']}",
             "192.0.2.1",
         ),
     ]
@@ -321,7 +335,7 @@ def test_each_search_is_audited_once_without_the_words(doctor, three):
 def test_search_pages(doctor, three, monkeypatch):
     monkeypatch.setattr(worklist, "PER_PAGE", 2)
     first = worklist.search(worklist.Filters(), 1, actor=doctor)
-    assert _names(first) == ["Sam Other", "José Núñez"] and (first.page, first.pages) == (1, 2)
+    assert _names(first) == ["José Núñez", "Sam Other"] and (first.page, first.pages) == (1, 2)
     assert _names(worklist.search(worklist.Filters(), 2, actor=doctor)) == ["Alex Example"]
     for page in (0, -5, None):
         assert worklist.search(worklist.Filters(), page, actor=doctor).page == 1
@@ -337,7 +351,16 @@ def test_filters_are_cleaned():
     assert (filters.outcome, filters.reviewed, filters.active) == ("", "", True)
     assert worklist.Filters.clean().active is False
     urgent = worklist.Filters.clean(outcome="urgent", red_flags=True)
-    assert urgent.as_args() == {"q": "", "outcome": "urgent", "reviewed": "", "red_flags": "1"}
+    assert urgent.as_args() == {
+        "q": "",
+        "outcome": "urgent",
+        "reviewed": "",
+        "red_flags": "yes",
+        "sort": "",  # the default order: red flags first
+    }
+    newest = worklist.Filters.clean(red_flags="emergency", sort="newest")
+    assert (newest.red_flags, newest.sort, newest.active) == ("emergency", "newest", True)
+    assert worklist.Filters.clean(sort="newest").active is False  # an order narrows nothing
 
 
 def test_open_screening_audits_each_opening(doctor, three):
@@ -363,6 +386,37 @@ def test_mark_reviewed_once(doctor, three):
     # A screening reviewed before (Sam) keeps its review.
     assert worklist.mark_reviewed(three["sam"], actor=doctor) is False
     assert len(audit_rows("review")) == 1
+
+
+def test_record_follow_up_audits_once_without_the_note(doctor, three):
+    from screening import follow_up
+
+    jose = three["jose"]
+    follow_up.record(jose, "advised_emergency_care", "Told José to go to A&E", doctor)
+    follow_up.record(jose, "other", "", doctor)
+    assert _rows() == [
+        (
+            "follow_up",
+            doctor.id,
+            "doctor@clinic.example",
+            jose.reference,
+            "action=advised_emergency_care note=yes",
+            "192.0.2.1",
+        ),
+        (
+            "follow_up",
+            doctor.id,
+            "doctor@clinic.example",
+            jose.reference,
+            "action=other note=no",
+            "192.0.2.1",
+        ),
+    ]
+    db.session.expire_all()
+    assert [(f.action, f.note) for f in jose.follow_ups] == [
+        ("advised_emergency_care", "Told José to go to A&E"),
+        ("other", None),
+    ]
 
 
 # --- exports and the audit trail -----------------------------------------------------------------

@@ -18,6 +18,9 @@ from support.clinic import (
 from screening.extensions import db
 from screening.models import Screening
 
+URGENT_FLAG = {"id": "rf_fever", "level": "urgent", "text": "High temperature"}
+EMERGENCY_FLAG = {"id": "rf_bladder_bowel", "level": "emergency", "text": "Bladder problems"}
+
 
 @pytest.fixture
 def doctor_client(app, client):
@@ -30,6 +33,18 @@ def doctor_client(app, client):
 def _submitted_at(screening: Screening, when: dt.datetime) -> None:
     screening.submitted_at = when
     db.session.commit()
+
+
+def flagged(level: str | None, name: str, **answers) -> Screening:
+    """A sent screening with red flags stored as the safety-first release stores them."""
+    s = make_screening(name=name, **answers)
+    flags = {"emergency": [EMERGENCY_FLAG, URGENT_FLAG], "urgent": [URGENT_FLAG], None: []}
+    s.red_flag_level = level
+    s.has_red_flags = level is not None
+    s.overall = "urgent" if level else s.overall
+    s.evaluation = {**s.evaluation, "red_flags": flags[level]}
+    db.session.commit()
+    return s
 
 
 def test_worklist_shows_submitted_screenings_newest_first_never_drafts(doctor_client):
@@ -57,17 +72,75 @@ def test_worklist_is_paginated(doctor_client):
     assert doctor_client.get("/clinician/?page=99").status_code == 200
 
 
+def _row(page: str, reference: str) -> str:
+    start = page.rindex("<tr", 0, page.index(reference))
+    return page[start : page.index("</tr>", start)]
+
+
 def test_red_flags_stand_out_and_can_be_filtered(doctor_client):
-    urgent = make_screening(name="Urgent Person", red_flags=["bladder_bowel"])
+    urgent = flagged("emergency", "Urgent Person")
     calm = make_screening(name="Calm Person")
     page = doctor_client.get("/clinician/").text
-    row = page[page.index(urgent.reference) - 400 : page.index(urgent.reference)]
-    assert "clinician-row--red-flag" in row
-    assert "Red flag" in page  # words, not colour only
+    assert "clinician-row--red-flag" in _row(page, urgent.reference)
+    assert "Emergency red flag" in _row(page, urgent.reference)  # words, not colour only
+    assert "red-flag" not in _row(page, calm.reference)
     only = doctor_client.get("/clinician/?red_flags=1").text
     assert urgent.reference in only and calm.reference not in only
     by_outcome = doctor_client.get("/clinician/?outcome=urgent").text
     assert urgent.reference in by_outcome and calm.reference not in by_outcome
+
+
+def test_red_flags_come_first_emergency_then_urgent_each_newest_first(doctor_client):
+    made = {
+        "calm_new": make_screening(name="Calm New"),
+        "urgent_old": flagged("urgent", "Urgent Old"),
+        "emergency_old": flagged("emergency", "Emergency Old"),
+        "calm_old": make_screening(name="Calm Old"),
+        "urgent_new": flagged("urgent", "Urgent New"),
+        "emergency_new": flagged("emergency", "Emergency New"),
+    }
+    hours = {"old": 1, "new": 5}
+    for key, s in made.items():
+        when = dt.datetime(2026, 12, 4, 9, tzinfo=dt.UTC) + dt.timedelta(hours=hours[key[-3:]])
+        _submitted_at(s, when)
+    page = doctor_client.get("/clinician/").text
+    order = sorted(made, key=lambda k: page.index(made[k].reference))
+    assert order == [
+        "emergency_new",
+        "emergency_old",
+        "urgent_new",
+        "urgent_old",
+        "calm_new",
+        "calm_old",
+    ]
+    # Each red flag's level in words, in its row.
+    assert "Emergency red flag" in _row(page, made["emergency_old"].reference)
+    assert "Urgent red flag" in _row(page, made["urgent_new"].reference)
+    assert "Emergency" not in _row(page, made["urgent_new"].reference)
+    assert "No follow-up yet" in _row(page, made["urgent_new"].reference)
+    assert "follow-up" not in _row(page, made["calm_new"].reference).lower()
+    # Newest first, whatever the red flags, when asked.
+    newest = doctor_client.get("/clinician/?sort=newest").text
+    assert newest.index(made["calm_new"].reference) < newest.index(made["emergency_old"].reference)
+    assert '<option value="newest" selected>' in newest
+    # One level only.
+    urgent = doctor_client.get("/clinician/?red_flags=urgent").text
+    assert [k for k in made if made[k].reference in urgent] == ["urgent_old", "urgent_new"]
+    emergency = doctor_client.get("/clinician/?red_flags=emergency&sort=newest").text
+    assert [k for k in made if made[k].reference in emergency] == [
+        "emergency_old",
+        "emergency_new",
+    ]
+    assert '<option value="emergency" selected>' in emergency
+
+
+def test_a_followed_up_red_flag_says_so_in_the_worklist(doctor_client):
+    s = flagged("urgent", "Urgent Person")
+    doctor_client.post(
+        f"/clinician/screenings/{s.reference}/follow-up", data={"action": "patient_contacted"}
+    )
+    row = _row(doctor_client.get("/clinician/").text, s.reference)
+    assert "Followed up" in row and "No follow-up yet" not in row
 
 
 def test_search_by_reference_or_name(doctor_client):
@@ -110,7 +183,7 @@ def test_searches_are_audited_without_the_search_words(doctor_client):
 
 
 def test_screening_page_shows_the_summary_and_is_audited(doctor_client):
-    s = make_screening(name="Alex Example", red_flags=["leg_weakness"])
+    s = flagged("urgent", "Alex Example")
     page = doctor_client.get(f"/clinician/screenings/{s.reference}")
     assert page.status_code == 200
     text = page.text
@@ -118,7 +191,7 @@ def test_screening_page_shows_the_summary_and_is_audited(doctor_client):
     assert "Patient details" in text and "All answers" in text  # the summary's sections
     assert "Mark as reviewed" in text
     assert f"/clinician/screenings/{s.reference}/summary.pdf" in text
-    assert "Red flag" in text
+    assert "Urgent red flag" in text and "High temperature" in text
     assert page.headers["Cache-Control"] == "no-store"
     [view] = audit_rows("view")
     assert view.screening_reference == s.reference
@@ -203,12 +276,16 @@ def test_review_needs_a_csrf_token(make_app):
 
 
 def test_no_audit_row_contains_answers(doctor_client):
-    s = make_screening(name="Zebediah Quux", red_flags=["bladder_bowel"])
+    s = make_screening(name="Zebediah Quux", rf_bladder_bowel="yes")
     ref = s.reference
     doctor_client.get("/clinician/?q=Zebediah")
     doctor_client.get(f"/clinician/screenings/{ref}")
     doctor_client.get(f"/clinician/screenings/{ref}/summary.pdf")
     doctor_client.post(f"/clinician/screenings/{ref}/review")
+    doctor_client.post(
+        f"/clinician/screenings/{ref}/follow-up",
+        data={"action": "patient_contacted", "note": "Zebediah has bladder trouble"},
+    )
     doctor_client.get("/clinician/export.csv")
     doctor_client.get("/clinician/export.fhir.json")
     doctor_client.post("/clinician/logout")
@@ -219,6 +296,7 @@ def test_no_audit_row_contains_answers(doctor_client):
         "view",
         "pdf_download",
         "review",
+        "follow_up",
         "export_csv",
         "export_fhir",
         "sign_out",

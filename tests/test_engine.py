@@ -16,7 +16,7 @@ from support import FULL, MINIMAL, full
 
 from screening import questionnaire
 from screening.criteria import CRITERIA_VERSION, PROFILES
-from screening.engine import age, bmi, evaluate
+from screening.engine import age, bmi, evaluate, red_flag_level
 
 ON = dt.date(2026, 11, 22)
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,11 +254,48 @@ def test_overall_incomplete_when_a_core_criterion_is_unknown_and_none_not_met():
 
 
 def test_overall_urgent_whatever_else_when_a_red_flag_is_answered():
-    assert overall(full(red_flags=["saddle_numbness"])) == "urgent"
-    assert overall(dict(MINIMAL, red_flags=["bladder_bowel", "cancer_history"])) == "urgent"
-    evaluation = evaluate(full(red_flags=["leg_weakness"]), "published", on=ON)
+    assert overall(full(rf_saddle_numbness="yes")) == "urgent"
+    assert overall(dict(MINIMAL, rf_bladder_bowel="yes", rf_cancer="yes")) == "urgent"
+    assert overall(dict(MINIMAL, rf_night_pain="yes")) == "urgent"
+    evaluation = evaluate(full(rf_leg_weakness="yes", rf_fever="yes"), "published", on=ON)
     assert evaluation.overall == "urgent"
-    assert evaluation.red_flags == ("leg_weakness",)
+    assert evaluation.as_dict()["red_flags"] == [
+        {
+            "id": "rf_leg_weakness",
+            "level": "emergency",
+            "text": "New or worsening weakness or numbness in one or both legs, or worsening "
+            "pain in both legs",
+        },
+        {
+            "id": "rf_fever",
+            "level": "urgent",
+            "text": "High temperature, or feeling hot and shivery",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "level"),
+    [
+        ({"rf_bladder_bowel": "yes"}, "emergency"),
+        ({"rf_saddle_numbness": "yes"}, "emergency"),
+        ({"rf_leg_weakness": "yes"}, "emergency"),
+        ({"rf_sexual_function": "yes"}, "emergency"),
+        ({"rf_major_trauma": "yes"}, "emergency"),
+        ({"rf_minor_trauma": "yes"}, "emergency"),
+        ({"rf_fever": "yes"}, "urgent"),
+        ({"rf_weight_loss": "yes"}, "urgent"),
+        ({"rf_cancer": "yes"}, "urgent"),
+        ({"rf_night_pain": "yes"}, "urgent"),
+        ({"rf_immune": "yes"}, "urgent"),
+        ({"rf_lump": "yes"}, "urgent"),
+        ({"rf_lump": "yes", "rf_minor_trauma": "yes"}, "emergency"),
+        ({}, None),
+    ],
+)
+def test_each_red_flag_has_its_level_and_the_highest_wins(answers, level):
+    assert red_flag_level(full(**answers)) == level
+    assert (overall(full(**answers)) == "urgent") is (level is not None)
 
 
 def test_supporting_criteria_do_not_change_the_overall_code():

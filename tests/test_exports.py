@@ -14,9 +14,38 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from support import full
 from support.clinic import audit_rows, make_clinician, make_screening, sign_in, stored_2026_11
 
-from screening import exports, questionnaire
+from screening import exports, follow_up, questionnaire
+from screening.accounts import Actor
 from screening.criteria import DEFAULT_PROFILE, PROFILES
 from screening.extensions import db
+from screening.models import Screening
+
+HISTORY = [
+    {"key": "rf_bladder_bowel", "answer": "yes", "at": "2026-12-04T14:03:00+00:00"},
+    {"key": "rf_fever", "answer": "yes", "at": "2026-12-04T14:03:00+00:00"},
+    {"advised": "emergency", "at": "2026-12-04T14:03:00+00:00"},
+    {"key": "rf_bladder_bowel", "answer": "no", "at": "2026-12-04T14:05:00+00:00"},
+    {"advised": "urgent", "at": "2026-12-04T14:05:30+00:00"},
+]
+FLAGS = [
+    {"id": "rf_fever", "level": "urgent", "text": "High temperature"},
+    {"id": "rf_saddle_numbness", "level": "emergency", "text": "Numbness around the genitals"},
+]
+
+
+def flagged(**answers) -> Screening:
+    """A sent screening with red flags, their history and a follow-up, stored as the
+    safety-first release stores them."""
+    s = make_screening(**answers)
+    s.red_flag_level, s.has_red_flags = "emergency", True
+    s.evaluation = {**s.evaluation, "red_flags": FLAGS}
+    s.red_flag_history = HISTORY
+    db.session.commit()
+    doctor = Actor.of(make_clinician("dr@clinic.example"))
+    follow_up.record(s, "patient_contacted", "=Went to A&E; fine, seen by the on-call team", doctor)
+    follow_up.record(s, "other", "", doctor)
+    db.session.commit()
+    return s
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -28,15 +57,19 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 def test_csv_header_comes_from_the_definition(app):
     header = next(csv.reader(io.StringIO(exports.to_csv([]))))
-    assert header[:5] == [
+    assert header[:9] == [
         "reference",
         "submitted_at",
         "questionnaire_version",
         "criteria_version",
         "overall",
+        "red_flag_level",
+        "red_flags_raised",
+        "red_flag_history",
+        "follow_ups",
     ]
     criteria = [f"criterion_{c.id}" for c in PROFILES[DEFAULT_PROFILE].criteria]
-    assert header[5 : 5 + len(criteria)] == criteria
+    assert header[9 : 9 + len(criteria)] == criteria
     # The current questions in the order patients answer them, then the questions only
     # questionnaire 2026.11 asked (its screenings are exported under their own keys).
     keys = [q.key for q in questionnaire.QUESTIONS]
@@ -78,7 +111,7 @@ def test_a_fhir_bundle_of_both_versions_has_each_questionnaire_and_validates(app
 
 
 def test_csv_round_trips_the_answers_of_a_submitted_screening(app):
-    s = make_screening(name="Zoë O'Brien, Jr.", red_flags=["leg_weakness", "cancer_history"])
+    s = make_screening(name="Zoë O'Brien, Jr.", rf_leg_weakness="yes", rf_cancer="yes")
     [row] = _rows(exports.to_csv([s]))
     assert row["reference"] == s.reference
     assert row["overall"] == s.overall == "urgent"
@@ -131,7 +164,125 @@ def test_submitted_between_uses_the_submission_day(app):
     assert [s.reference for s in both] == [a.reference, b.reference]
 
 
+def test_csv_carries_red_flags_by_level_their_history_and_the_follow_ups(app):
+    s = flagged()
+    [row] = _rows(exports.to_csv([s]))
+    assert row["red_flag_level"] == "emergency"
+    # Emergency first, as the clinic reads them.
+    assert row["red_flags_raised"] == "rf_saddle_numbness:emergency;rf_fever:urgent"
+    assert row["red_flag_history"] == (
+        "rf_bladder_bowel=yes@2026-12-04T14:03:00Z;rf_fever=yes@2026-12-04T14:03:00Z;"
+        "advised=emergency@2026-12-04T14:03:00Z;rf_bladder_bowel=no@2026-12-04T14:05:00Z;"
+        "advised=urgent@2026-12-04T14:05:30Z"
+    )
+    first, second = s.follow_ups
+    stamp = exports._stamp
+    assert row["follow_ups"].split("\n") == [
+        f"patient_contacted@{stamp(first.created_at)} by dr@clinic.example: "
+        "=Went to A&E; fine, seen by the on-call team",
+        f"other@{stamp(second.created_at)} by dr@clinic.example",
+    ]
+    # The answers still read back exactly.
+    assert exports.answers_from_row(row) == s.answers
+
+
+def test_csv_red_flag_cells_are_safe_against_formula_injection(app):
+    s = make_screening()
+    doctor = Actor.of(make_clinician("=evil@clinic.example"))
+    follow_up.record(s, "other", "", doctor)
+    db.session.commit()
+    [row] = _rows(exports.to_csv([s]))
+    assert row["follow_ups"].startswith("other@")  # a cell never starts with the email
+    s.red_flag_history = [{"key": "=cmd", "answer": "yes", "at": "2026-12-04T14:03:00Z"}]
+    [row] = _rows(exports.to_csv([s]))
+    assert row["red_flag_history"] == "'=cmd=yes@2026-12-04T14:03:00Z"
+
+
+def test_csv_of_a_screening_without_red_flags_has_empty_red_flag_cells(app):
+    [row] = _rows(exports.to_csv([make_screening()]))
+    assert (row["red_flag_level"], row["red_flags_raised"], row["follow_ups"]) == ("", "", "")
+    # Every answer to the safety questions is kept, "no" included.
+    assert row["red_flag_history"].count("=no@") == 12
+
+
+def test_a_2026_11_red_flag_is_exported_as_an_emergency(app):
+    s = stored_2026_11("red_flag_unguided")
+    s.red_flag_level = "emergency"  # as migration 0005 set it
+    [row] = _rows(exports.to_csv([s]))
+    assert row["red_flag_level"] == "emergency"
+    assert row["red_flags_raised"] == "saddle_numbness:emergency"
+    assert row["red_flag_history"] == "" and row["follow_ups"] == ""
+    assert row["red_flags"] == "saddle_numbness"  # 2026.11's own checklist answer, kept
+    response = exports.fhir_questionnaire_response(s)
+    QuestionnaireResponse.model_validate(response)
+    flag = _extensions(response, "red-flag")[0]
+    assert _parts(flag) == {
+        "flag": "saddle_numbness",
+        "level": "emergency",
+        "text": "Numbness or tingling around your genitals or bottom",
+    }
+
+
 # --- FHIR ------------------------------------------------------------------------------------
+
+
+def _extensions(resource: dict, name: str) -> list[dict]:
+    url = f"{exports.canonical_base()}/StructureDefinition/{name}"
+    return [e for e in resource.get("extension", []) if e["url"] == url]
+
+
+def _parts(extension: dict) -> dict:
+    return {
+        p["url"]: next(v for k, v in p.items() if k.startswith("value"))
+        for p in extension["extension"]
+    }
+
+
+def test_fhir_response_carries_red_flags_history_and_follow_ups_and_validates(app):
+    s = flagged()
+    bundle = exports.fhir_bundle([s])
+    Bundle.model_validate(bundle)
+    response = bundle["entry"][-1]["resource"]
+    [level] = _extensions(response, "red-flag-level")
+    assert level["valueCode"] == "emergency"
+    assert [_parts(e) for e in _extensions(response, "red-flag")] == [
+        {"flag": "rf_saddle_numbness", "level": "emergency", "text": FLAGS[1]["text"]},
+        {"flag": "rf_fever", "level": "urgent", "text": "High temperature"},
+    ]
+    assert [_parts(e) for e in _extensions(response, "red-flag-answer")] == [
+        {"question": "rf_bladder_bowel", "answer": "yes", "at": "2026-12-04T14:03:00+00:00"},
+        {"question": "rf_fever", "answer": "yes", "at": "2026-12-04T14:03:00+00:00"},
+        {"question": "rf_bladder_bowel", "answer": "no", "at": "2026-12-04T14:05:00+00:00"},
+    ]
+    assert [_parts(e) for e in _extensions(response, "red-flag-advice")] == [
+        {"level": "emergency", "at": "2026-12-04T14:03:00+00:00"},
+        {"level": "urgent", "at": "2026-12-04T14:05:30+00:00"},
+    ]
+    contacted, other = (_parts(e) for e in _extensions(response, "follow-up"))
+    assert contacted["action"] == {
+        "system": f"{exports.canonical_base()}/CodeSystem/follow-up-action",
+        "code": "patient_contacted",
+        "display": "Patient contacted",
+    }
+    assert contacted["by"] == "dr@clinic.example"
+    assert contacted["note"] == "=Went to A&E; fine, seen by the on-call team"
+    assert dt.datetime.fromisoformat(contacted["at"]).tzinfo is not None
+    assert "note" not in other and other["action"]["code"] == "other"
+    # The answers are the same items as before: they read back exactly.
+    got = {
+        item["linkId"]: item["answer"]
+        for item in _items(response)
+        if "answer" in item and questionnaire.BY_KEY[item["linkId"]].type == "text"
+    }
+    assert got["name"] == [{"valueString": s.answers["name"]}]
+    QuestionnaireResponse.model_validate(response)
+
+
+def test_fhir_response_without_red_flags_has_only_the_answer_history(app):
+    response = exports.fhir_questionnaire_response(make_screening())
+    urls = {e["url"].rsplit("/", 1)[1] for e in response.get("extension", [])}
+    assert urls == {"red-flag-answer"}
+    QuestionnaireResponse.model_validate(response)
 
 
 def _items(resource: dict) -> list[dict]:
@@ -197,7 +348,7 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
         ("middle", "In the middle"),
     ]
     assert by_link["pain_started"]["type"] == "date"
-    assert by_link["red_flags"]["repeats"] is True
+    assert by_link["pain_locations"]["repeats"] is True
     assert by_link["injection_1_relief"]["enableWhen"] == [
         {"question": "diagnostic_injection_count", "operator": ">=", "answerInteger": 1}
     ]
@@ -348,7 +499,7 @@ def test_csv_cells_read_back_exactly(text):
 def test_fhir_none_of_these_is_an_exclusive_option():
     from screening import questionnaire
 
-    item = exports.questionnaire_item(questionnaire.BY_KEY["red_flags"])
+    item = exports.questionnaire_item(questionnaire.BY_KEY["treatments_tried"])
     exclusive = [
         o["valueCoding"]["code"]
         for o in item["answerOption"]

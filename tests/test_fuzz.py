@@ -325,7 +325,7 @@ def test_the_text_backslash_x00_is_an_answer_not_a_nul_character(app):
     # Found by chance: the four characters backslash, x, 0, 0 were taken for a NUL character.
     client = app.test_client()
     client.post("/start")
-    assert client.post("/step/safety", data={"red_flags": "\\x00"}).status_code == 200
+    assert client.post("/step/safety_urgent", data={"rf_lump": "\\x00"}).status_code == 200
     assert client.post("/step/about", data={"name": "\\x00"}).status_code == 302
     assert client.get("/step/about").status_code == 200
     db.session.expire_all()

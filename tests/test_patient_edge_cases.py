@@ -33,12 +33,15 @@ def _box(html: str, box_id: str) -> str:
 
 def test_saving_the_safety_step_with_a_red_flag_shows_the_urgent_advice_first(client):
     _start(client)
-    response = client.post("/step/safety", data={"red_flags": ["bladder_bowel"], "action": "save"})
+    response = client.post(
+        "/step/safety_emergency", data={"rf_bladder_bowel": "yes", "action": "save"}
+    )
     assert response.status_code == 200
     html = response.text
     main = html[html.index("<main") :]
-    assert main.index("Get urgent medical help now") < main.index("Your answers are saved")
-    assert "emergency department now" in main
+    action = "Call your emergency number or go to an emergency department now"
+    assert main.index(action) < main.index("Your answers are saved")
+    assert "The clinic will not read your answers in time" in main
     assert main.count("<h1") == 1
     assert 'id="resume-code"' in main  # the code is still there to write down
 
@@ -46,7 +49,8 @@ def test_saving_the_safety_step_with_a_red_flag_shows_the_urgent_advice_first(cl
 def test_saved_page_without_red_flags_has_no_urgent_box(client):
     _start(client)
     html = client.post("/step/about", data={"name": "Sam", "action": "save"}).text
-    assert "Get urgent medical help now" not in html
+    main = html[html.index("<main") : html.index("</main>")]  # the footer has general advice
+    assert "emergency department" not in main and "Contact your doctor today" not in main
     assert "<h1" in html and "Your answers are saved" in html
 
 
@@ -161,7 +165,8 @@ def test_back_to_an_unticked_treatment_page_from_the_browser_history_leads_on(cl
     # The page of the treatment unticked, opened from the history: the patient is led on.
     response = client.get("/step/treatment_si_belt")
     assert response.status_code == 302
-    assert response.location == "/step/pain"
+    # On to the first page with a question still to answer: the safety questions come first.
+    assert response.location == "/step/safety_emergency"
 
 
 def test_start_now_with_answers_in_progress_asks_before_starting_again(client):
@@ -172,10 +177,10 @@ def test_start_now_with_answers_in_progress_asks_before_starting_again(client):
     assert "already started" in response.text
     assert db.session.scalar(select(func.count(Screening.id))) == 1
     # Carry on: the same draft.
-    assert 'href="/step/pain"' in response.text
+    assert 'href="/step/safety_emergency"' in response.text
     # Start again on purpose: a new draft; the earlier one is kept for its resume code.
     response = client.post("/start", data={"again": "yes"})
-    assert response.status_code == 302 and response.location.endswith("/step/about")
+    assert response.status_code == 302 and response.location.endswith("/step/safety_emergency")
     assert db.session.scalar(select(func.count(Screening.id))) == 2
     assert 'value="Sam"' not in client.get("/step/about").text
 

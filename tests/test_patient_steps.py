@@ -102,11 +102,26 @@ POSTS: dict[str, dict[str, object]] = {
         "regular_opioids": "no",
         "nicotine_use": "no",
     },
-    "safety": {"red_flags": ["none"]},
+    "safety_emergency": dict.fromkeys(
+        (
+            "rf_bladder_bowel",
+            "rf_saddle_numbness",
+            "rf_leg_weakness",
+            "rf_sexual_function",
+            "rf_major_trauma",
+            "rf_minor_trauma",
+        ),
+        "no",
+    ),
+    "safety_urgent": dict.fromkeys(
+        ("rf_fever", "rf_weight_loss", "rf_cancer", "rf_night_pain", "rf_immune", "rf_lump"), "no"
+    ),
 }
 
 # The pages a patient with POSTS sees, in order: two treatments tried, so two treatment pages.
 JOURNEY = [
+    "safety_emergency",
+    "safety_urgent",
     "about",
     "pain",
     "pain_more",
@@ -120,11 +135,12 @@ JOURNEY = [
     "injection",
     "injection_details",
     "health",
-    "safety",
 ]
 
 # Every page of 2026.12 with its title, in the order of the tree.
 TITLES = {
+    "safety_emergency": "Before you start: check for signs that need help now",
+    "safety_urgent": "More signs to check",
     "about": "About you",
     "pain": "Your pain",
     "pain_more": "More about your pain",
@@ -146,7 +162,6 @@ TITLES = {
     "injection": "Numbing injections",
     "injection_details": "Your numbing injections",
     "health": "Other health conditions",
-    "safety": "Safety questions",
 }
 ALL_TREATMENTS = [
     "physical_therapy",
@@ -160,17 +175,23 @@ ALL_TREATMENTS = [
 ]
 
 
-def _start(client) -> None:
+def _start(client, safety: bool = True) -> None:
+    """Start a new screening; the safety pages come first, and (unless `safety` is False) are
+    answered "no" as most patients do, so that a test goes on from "About you"."""
     # "again": start a new screening even when this client has answers in progress.
     response = client.post("/start", data={"again": "yes"})
     assert response.status_code == 302
-    assert response.location.endswith("/step/about")
+    assert response.location.endswith("/step/safety_emergency")
+    if safety:
+        assert _post(client, "safety_emergency").location == "/step/safety_urgent"
+        assert _post(client, "safety_urgent").location == "/step/about"
 
 
 def _stored() -> dict:
+    """The stored answers, without the safety answers (tests/test_safety.py reads those)."""
     screening = db.session.scalar(select(Screening))
     db.session.refresh(screening)
-    return dict(screening.answers)
+    return {k: v for k, v in screening.answers.items() if not k.startswith("rf_")}
 
 
 def _post(client, step: str, data: dict | None = None, **params):
@@ -183,9 +204,9 @@ def _post(client, step: str, data: dict | None = None, **params):
 
 def _answer_all(client, overrides: dict[str, dict] | None = None) -> list[str]:
     """Start, then answer each page the app leads to, as a patient does; the pages seen."""
-    _start(client)
+    _start(client, safety=False)
     seen: list[str] = []
-    location = "/step/about"
+    location = "/step/safety_emergency"
     while location.startswith("/step/"):
         key = location.removeprefix("/step/")
         assert key not in seen, (key, seen)
@@ -193,7 +214,7 @@ def _answer_all(client, overrides: dict[str, dict] | None = None) -> list[str]:
         response = _post(client, key, (overrides or {}).get(key))
         assert response.status_code == 302, (key, response.get_data(as_text=True)[:2000])
         location = response.location
-    assert location in ("/check", "/urgent"), location
+    assert location == "/check" or location.startswith("/urgent?"), location
     return seen
 
 
@@ -277,7 +298,7 @@ def test_every_page_renders_its_questions_from_the_definition(client, index, key
     _open_every_page(client)
     step = questionnaire.STEP_BY_KEY[key]
     html = client.get(f"/step/{key}").get_data(as_text=True)
-    assert _title(html) == f"{TITLES[key]} – step {index} of 20 – SI joint screening"
+    assert _title(html) == f"{TITLES[key]} – step {index} of 21 – SI joint screening"
     assert html.count("<h1") == 1
     assert "novalidate" in html and " required" not in html
     assert 'class="back-link"' in html[: html.index("<main")]
@@ -357,10 +378,6 @@ def test_pain_scores_are_0_to_10_radio_scales(client):
 
 def test_single_question_page_uses_the_legend_as_the_heading(client):
     _start(client)
-    html = client.get("/step/safety").get_data(as_text=True)
-    assert re.search(
-        r"<legend[^>]*>.*<h1 class=\"fieldset__heading\">Do any of these apply", html, re.S
-    )
     html = client.get("/step/treatments").get_data(as_text=True)
     assert re.search(
         r"<legend[^>]*>.*<h1 class=\"fieldset__heading\">Which treatments without surgery",
@@ -415,7 +432,7 @@ def test_whole_journey_every_page_in_order(client):
     assert screening.evaluation["profile"] == "documents"
 
 
-def test_the_least_a_patient_must_answer_is_ten_pages(client):
+def test_the_least_a_patient_must_answer_is_eleven_pages(client):
     seen = _answer_all(
         client,
         {
@@ -435,6 +452,8 @@ def test_the_least_a_patient_must_answer_is_ten_pages(client):
         },
     )
     assert seen == [
+        "safety_emergency",
+        "safety_urgent",
         "about",
         "pain",
         "pain_more",
@@ -444,7 +463,6 @@ def test_the_least_a_patient_must_answer_is_ten_pages(client):
         "tests",
         "injection",
         "health",
-        "safety",
     ]
     assert _stored() == {
         "pain_started": "2026-10",
@@ -453,7 +471,6 @@ def test_the_least_a_patient_must_answer_is_ten_pages(client):
         "pain_interference": 2,
         "treatments_tried": ["none"],
         "diagnostic_injection": "no",
-        "red_flags": ["none"],
     }
     assert "Your answers have been sent" in _submit(client)
 
@@ -828,12 +845,6 @@ def test_missing_required_choice_questions_link_to_the_first_box(client):
     ("step", "key", "ticked", "message"),
     [
         (
-            "safety",
-            "red_flags",
-            ["none", "cancer_history"],
-            "Select ‘None of these’ only if none of the others apply",
-        ),
-        (
             "treatments",
             "treatments_tried",
             ["none", "medication"],
@@ -1004,7 +1015,7 @@ def test_a_treatment_ticked_gets_its_own_page_and_one_not_ticked_is_skipped(clie
     )
     assert response.location == "/step/treatment_physical_therapy"
     html = client.get(response.location).get_data(as_text=True)
-    assert _title(html) == ("Physical therapy (physiotherapy) – step 7 of 13 – SI joint screening")
+    assert _title(html) == ("Physical therapy (physiotherapy) – step 9 of 14 – SI joint screening")
     assert "For about how many weeks did you try physical therapy?" in html
     assert "How did physical therapy work for you?" in html
     assert _back(html) == "/step/treatments"
@@ -1013,7 +1024,7 @@ def test_a_treatment_ticked_gets_its_own_page_and_one_not_ticked_is_skipped(clie
     assert response.location == "/step/treatment_steroid_injection"
     html = client.get(response.location).get_data(as_text=True)
     assert _title(html) == (
-        "A steroid injection into the SI joint to treat the pain – step 8 of 13 – "
+        "A steroid injection into the SI joint to treat the pain – step 10 of 14 – "
         "SI joint screening"
     )
     assert "How many steroid injections into the SI joint have you had?" in html
@@ -1026,12 +1037,12 @@ def test_a_treatment_ticked_gets_its_own_page_and_one_not_ticked_is_skipped(clie
     response = _post(client, "treatment_steroid_injection")
     assert response.location == "/step/treatment_started"
     html = client.get(response.location).get_data(as_text=True)
-    assert _title(html) == "When treatment started – step 9 of 13 – SI joint screening"
+    assert _title(html) == "When treatment started – step 11 of 14 – SI joint screening"
     assert _back(html) == "/step/treatment_steroid_injection"
     assert 'for="treatment_started-month">Month</label>' in html
     assert _post(client, "treatment_started").location == "/step/tests"
     html = client.get("/step/tests").get_data(as_text=True)
-    assert _title(html) == "Tests you have had – step 10 of 13 – SI joint screening"
+    assert _title(html) == "Tests you have had – step 12 of 14 – SI joint screening"
     assert _back(html) == "/step/treatment_started"
     assert _stored()["steroid_injection_count"] == 2
     assert _stored()["steroid_injection_relief_weeks"] == 3
@@ -1062,7 +1073,7 @@ def test_no_treatment_tried_skips_every_treatment_page_and_when_treatment_starte
     assert response.location == "/step/tests"
     html = client.get("/step/tests").get_data(as_text=True)
     assert _back(html) == "/step/treatments"
-    assert _title(html) == "Tests you have had – step 7 of 10 – SI joint screening"
+    assert _title(html) == "Tests you have had – step 9 of 11 – SI joint screening"
     assert client.get("/step/treatment_started").status_code == 302
 
 
@@ -1109,9 +1120,9 @@ def test_unticking_a_treatment_from_check_answers_removes_its_answers_and_its_pa
         r"Physical therapy \(physiotherapy\)</dt>\s*<dd[^>]*>12 weeks · It helped for a while", html
     )
     assert client.get("/step/treatment_home_exercise").location == "/check"
-    # The page numbers count the pages left: 13 instead of 14
-    html = client.get("/step/safety").get_data(as_text=True)
-    assert _title(html) == "Safety questions – step 13 of 13 – SI joint screening"
+    # The page numbers count the pages left: 14 instead of 15
+    html = client.get("/step/health").get_data(as_text=True)
+    assert _title(html) == "Other health conditions – step 14 of 14 – SI joint screening"
 
 
 def test_ticking_a_new_treatment_from_check_answers_asks_its_page_then_returns(client):
@@ -1217,11 +1228,11 @@ def test_check_answers_lists_every_answer_in_words_by_section(client):
     html = client.get("/check").get_data(as_text=True)
     assert "<title>Check your answers before you send them – SI joint screening</title>" in html
     for title in (
+        "Signs that need help now",
         "About you",
         "Your pain",
         "Treatments you have tried",
         "Tests and other health conditions",
-        "Safety questions",
     ):
         assert f'<h2 class="heading-m">{title}</h2>' in html
     assert re.search(r"When did this pain start\?</dt>\s*<dd[^>]*>May 2025<", html)
@@ -1345,30 +1356,42 @@ def test_submit_with_a_required_answer_missing_goes_to_that_step(client):
 # --- red flags -------------------------------------------------------------------------------------
 
 
+# (tests/test_safety.py has the rest: both levels, the history, coming back after a day.)
+
+EMERGENCY = "Call your emergency number or go to an emergency department now"
+
+
 def test_red_flag_warning_is_shown_as_soon_as_the_safety_step_is_submitted(client):
-    _start(client)
-    response = _post(client, "safety", {"red_flags": ["saddle_numbness"]})
-    assert response.location.endswith("/urgent")
-    html = client.get("/urgent").get_data(as_text=True)
+    _start(client, safety=False)
+    data = dict(POSTS["safety_emergency"], rf_saddle_numbness="yes")
+    response = _post(client, "safety_emergency", data)
+    assert response.location == "/urgent?after=safety_emergency"
+    html = client.get(response.location).get_data(as_text=True)
     main = _main(html)
-    assert main.index("Get urgent medical help now") < main.index("Numbness or tingling")
-    assert "Call your emergency number" in main
-    assert "<title>Get urgent medical help now – SI joint screening</title>" in html
+    assert main.index(EMERGENCY) < main.index("Numbness around the genitals or bottom")
+    assert f"<title>{EMERGENCY} – SI joint screening</title>" in html
 
 
 def test_no_red_flag_goes_straight_on(client):
-    _start(client)
-    assert _post(client, "safety").location.endswith("/check")
+    _start(client, safety=False)
+    assert _post(client, "safety_emergency").location == "/step/safety_urgent"
+    assert _post(client, "safety_urgent").location == "/step/about"
     assert client.get("/urgent").status_code == 302
 
 
 def test_red_flags_are_the_first_thing_on_the_confirmation_page(client):
-    _answer_all(client, {"safety": {"red_flags": ["bladder_bowel", "leg_weakness"]}})
+    emergency = dict(POSTS["safety_emergency"], rf_bladder_bowel="yes", rf_leg_weakness="yes")
+    seen = _answer_all(client, {"safety_emergency": emergency})
+    assert seen == ["safety_emergency"]  # then the advice page
+    client.get("/urgent?after=safety_emergency")
+    location = _post(client, "safety_urgent").location
+    while location.startswith("/step/"):
+        location = _post(client, location.removeprefix("/step/")).location
     html = _main(_submit(client))
     first_heading = re.search(r"<h1[^>]*>([^<]+)</h1>", html).group(1)
-    assert first_heading == "Get urgent medical help now"
-    assert html.index("Get urgent medical help now") < html.index("Your reference")
-    assert "New problems controlling your bladder" in html
+    assert first_heading == EMERGENCY
+    assert html.index(EMERGENCY) < html.index("Your reference")
+    assert "Bladder or bowels" in html
     assert db.session.scalar(select(Screening.has_red_flags)) is True
 
 
@@ -1467,7 +1490,7 @@ def test_resume_with_the_code_in_any_form_continues_where_the_patient_stopped(ma
 
 def test_resume_when_everything_is_answered_goes_to_check_answers(client, app):
     _answer_all(client)
-    code = _save(client, "safety")
+    code = _save(client, "health")
     other = app.test_client()
     assert other.post("/resume", data={"code": code}).location.endswith("/check")
 
@@ -1479,7 +1502,7 @@ def test_resume_with_a_treatment_page_unanswered_goes_to_that_page(client, app):
         "treatments",
         {"treatments_tried": ["physical_therapy", "home_exercise", "manual_therapy"]},
     )
-    code = _save(client, "safety")
+    code = _save(client, "health")
     other = app.test_client()
     response = other.post("/resume", data={"code": code})
     assert response.location.endswith("/step/treatment_manual_therapy")
@@ -1559,7 +1582,7 @@ def test_whole_journey_with_csrf_on(csrf_app):
     html = client.get("/").get_data(as_text=True)
     assert client.post("/start").status_code == 400  # no token
     response = client.post("/start", data={"csrf_token": csrf_token(html)})
-    assert response.location.endswith("/step/about")
+    assert response.location.endswith("/step/safety_emergency")
     seen = []
     location = response.location
     while location.startswith("/step/"):
@@ -1614,7 +1637,7 @@ def test_no_answers_names_or_codes_in_the_logs(client, caplog):
     _answer_all(
         client, {"activities": {"activity_1": "Gardening with Pat", "activity_1_score": "2"}}
     )
-    code = _save(client, "safety")
+    code = _save(client, "health")
     client.post("/resume", data={"code": code})
     client.post("/step/pain", data={**POSTS["pain"], "pain_started-month": "sixteen"})
     _submit(client)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from support import FULL
 
 from screening import drafts, pdf
-from screening.criteria import CRITERIA_VERSION, RED_FLAG_TITLE
+from screening.criteria import CRITERIA_VERSION
 from screening.extensions import db
 from screening.models import PdfCache, Screening
 
@@ -134,7 +134,18 @@ FULL_IN_THE_PDF = [
         "No",
     ),
     ("Do you smoke, vape or use any other nicotine?", "No"),
-    ("Do any of these apply to you now?", "None of these"),
+    ("Bladder or bowels", "No"),
+    ("Numbness around the genitals or bottom", "No"),
+    ("Weakness or numbness in the legs", "No"),
+    ("Sexual function", "No"),
+    ("A bad fall, crash or injury", "No"),
+    ("A small fall with thin bones or steroid tablets", "No"),
+    ("High temperature", "No"),
+    ("Weight loss without trying", "No"),
+    ("Cancer", "No"),
+    ("Pain at night", "No"),
+    ("Less able to fight infections", "No"),
+    ("A lump, or the back changed shape", "No"),
 ]
 
 
@@ -168,19 +179,20 @@ def test_reference_and_submission_date_in_the_header_of_every_page(app):
 
 
 def test_red_flag_box_comes_first_on_page_one(app):
-    answers = dict(FULL, red_flags=["saddle_numbness", "leg_weakness"], pain_side="both")
+    answers = dict(FULL, rf_saddle_numbness="yes", rf_leg_weakness="yes", pain_side="both")
     pages = pages_text(pdf.get_or_render_pdf(submitted(answers)))
     first = pages[0]
-    title = str(RED_FLAG_TITLE)
-    assert title in first
-    assert first.index(title) < first.index("Patient details")
-    assert first.index(title) < first.index("Comparison 1 of 2")
-    assert "Numbness or tingling around your genitals or bottom" in first
-    assert 1 <= len(pages) <= 4  # 2026.12: more answers, and every threshold's basis
+    reported = "Numbness or tingling around the genitals or anus (saddle area)"
+    assert reported in first
+    assert first.index(reported) < first.index("Patient details")
+    assert first.index(reported) < first.index("Comparison 1 of 2")
+    assert "Emergency" in first[: first.index("Patient details")]
+    assert 1 <= len(pages) <= 5  # the red-flag block and the safety answers add a page
 
 
 def test_no_red_flag_box_without_red_flags(realistic_pdf):
-    assert str(RED_FLAG_TITLE) not in " ".join(pages_text(realistic_pdf))
+    text = " ".join(pages_text(realistic_pdf))
+    assert "Red flags:" not in text and "Patient reported:" not in text
 
 
 def test_metadata_and_deterministic_creation_date(app):

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import FULL, MINIMAL, full
+from support import FULL, MINIMAL, RED_FLAG_KEYS, full
 
 from screening import questionnaire as q
 from screening.engine import evaluate
@@ -16,6 +16,20 @@ from screening.legacy import questionnaire_2026_11 as legacy
 TODAY = dt.date(2026, 11, 22)
 
 DICTIONARY_KEYS = {
+    "safety": [
+        "rf_bladder_bowel",
+        "rf_saddle_numbness",
+        "rf_leg_weakness",
+        "rf_sexual_function",
+        "rf_major_trauma",
+        "rf_minor_trauma",
+        "rf_fever",
+        "rf_weight_loss",
+        "rf_cancer",
+        "rf_night_pain",
+        "rf_immune",
+        "rf_lump",
+    ],
     "about": ["name", "date_of_birth", "height_cm", "weight_kg", "appointment_date"],
     "pain": [
         "pain_started",
@@ -77,7 +91,6 @@ DICTIONARY_KEYS = {
         "regular_opioids",
         "nicotine_use",
     ],
-    "safety": ["red_flags"],
 }
 
 # Every treatment tried, each with its own answers: every treatment page is asked.
@@ -161,8 +174,17 @@ def test_each_treatment_tried_has_a_page_of_its_own():
 
 
 def test_pages_whose_questions_are_all_not_asked_are_skipped():
-    always = ["about", "pain", "pain_more", "pain_scores", "activities", "treatments"]
-    later = ["tests", "injection", "health", "safety"]
+    always = [
+        "safety_emergency",
+        "safety_urgent",
+        "about",
+        "pain",
+        "pain_more",
+        "pain_scores",
+        "activities",
+        "treatments",
+    ]
+    later = ["tests", "injection", "health"]
     assert [s.key for s in q.CURRENT.shown_steps({})] == always + later
     assert [s.key for s in q.CURRENT.shown_steps(MINIMAL)] == always + later
     assert [s.key for s in q.CURRENT.shown_steps(FULL)] == [
@@ -177,7 +199,6 @@ def test_pages_whose_questions_are_all_not_asked_are_skipped():
         "injection",
         "injection_details",
         "health",
-        "safety",
     ]
     only_belt = {**MINIMAL, "treatments_tried": ["si_belt"]}
     assert [s.key for s in q.CURRENT.shown_steps(only_belt)] == [
@@ -188,7 +209,7 @@ def test_pages_whose_questions_are_all_not_asked_are_skipped():
     ]
     one_injection = {**MINIMAL, "diagnostic_injection": "yes", "diagnostic_injection_count": 1}
     assert "injection_details" in [s.key for s in q.CURRENT.shown_steps(one_injection)]
-    assert len(q.CURRENT.shown_steps(EVERY_TREATMENT)) == len(q.STEPS) == 20
+    assert len(q.CURRENT.shown_steps(EVERY_TREATMENT)) == len(q.STEPS) == 21
 
 
 def test_conditions_only_refer_to_earlier_questions():
@@ -240,8 +261,9 @@ def test_full_and_minimal_answers_validate():
         ({"activity_1": "x" * 81}, "activity_1", "80 characters or fewer"),
         ({"activity_2_score": 11}, "activity_2_score", "10 or less"),
         ({"activity_1_score": -1}, "activity_1_score", "0 or more"),
-        ({"red_flags": ["none", "cancer_history"]}, "red_flags", "None of these"),
-        ({"red_flags": None}, "red_flags", "at least one"),
+        ({"rf_cancer": None}, "rf_cancer", "Select if you have or have had cancer"),
+        ({"rf_cancer": ["yes"]}, "rf_cancer", "from the list"),
+        ({"rf_lump": "maybe"}, "rf_lump", "from the list"),
         ({"treatments_tried": None}, "treatments_tried", "at least one"),
         ({"treatments_tried": "medication"}, "treatments_tried", "from the list"),
         ({"treatments_tried": ["surgery"]}, "treatments_tried", "from the list"),
@@ -418,10 +440,13 @@ def test_parse_form_reads_posted_text():
 
 
 def test_first_unanswered_step():
-    assert q.first_unanswered_step({}).key == "pain"
+    # The safety questions come first: nothing else is asked before them.
+    assert q.first_unanswered_step({}).key == "safety_emergency"
+    assert q.first_unanswered_step({k: "no" for k in RED_FLAG_KEYS[:6]}).key == "safety_urgent"
+    assert q.first_unanswered_step(dict.fromkeys(RED_FLAG_KEYS, "no")).key == "pain"
     assert q.first_unanswered_step(FULL) is None
     assert q.first_unanswered_step(MINIMAL) is None
-    assert q.first_unanswered_step(full(red_flags=None)).key == "safety"
+    assert q.first_unanswered_step(full(rf_night_pain=None)).key == "safety_urgent"
     # a treatment ticked later opens its page, before the pages after it
     more = full(treatments_tried=[*FULL["treatments_tried"], "manual_therapy"])
     assert q.first_unanswered_step(more).key == "treatment_manual_therapy"
@@ -501,7 +526,10 @@ def test_derived_rows_are_worked_out_from_the_answers():
 def test_data_dictionary_records():
     records = {r["key"]: r for r in q.data_dictionary()}
     assert records["pain_average"] == records["pain_average"] | {"min": 0, "max": 10}
-    assert records["red_flags"]["exclusive"] == "none"
+    assert (
+        records["rf_bladder_bowel"] | {"type": "single", "required": True}
+        == (records["rf_bladder_bowel"])
+    )
     assert records["pain_started"] | {"type": "month", "required": True} == records["pain_started"]
     assert "asked_when" not in records["pain_started"]
     assert records["treatments_tried"]["exclusive"] == "none"
@@ -642,7 +670,7 @@ def test_engine_never_raises_on_accepted_answers(answers, profile):
     evaluation = evaluate(clean, profile, on=TODAY)
     assert evaluation.overall in {"urgent", "consistent", "not_consistent", "incomplete"}
     assert all(c.status in {"met", "not_met", "unknown"} for c in evaluation.criteria)
-    assert (evaluation.overall == "urgent") == any(f != "none" for f in clean["red_flags"])
+    assert (evaluation.overall == "urgent") == any(clean[k] == "yes" for k in RED_FLAG_KEYS)
 
 
 @settings(max_examples=200, deadline=None)

@@ -303,7 +303,7 @@ def test_an_https_post_with_a_same_origin_referer_and_origin_passes(make_app):
         "/start", base_url=HTTPS_BASE, data={"csrf_token": token}, headers=headers
     )
     assert response.status_code == 302
-    assert response.location == "/step/about"
+    assert response.location == "/step/safety_emergency"  # the safety questions come first
 
 
 @pytest.mark.parametrize(

@@ -162,10 +162,18 @@ def test_an_ultrasound_guided_injection_suggests_asking_about_another(app):
     assert "Would another numbing injection, guided by X-ray or CT, be useful?" in asked
 
 
-def test_red_flags_in_words(app):
-    s = summarise(dict(FULL, red_flags=["saddle_numbness"]))
-    assert s.red_flags == ("Numbness or tingling around your genitals or bottom",)
-    assert summarise(FULL).red_flags == ()
+def test_red_flags_in_words_emergency_first(app):
+    s = summarise(dict(FULL, rf_fever="yes", rf_saddle_numbness="yes"))
+    assert [(r.level, r.level_label, r.text) for r in s.red_flag_rows] == [
+        (
+            "emergency",
+            "Emergency",
+            "Numbness or tingling around the genitals or anus (saddle area), or altered feeling "
+            "when wiping",
+        ),
+        ("urgent", "Urgent", "High temperature, or feeling hot and shivery"),
+    ]
+    assert summarise(FULL).red_flag_rows == ()
 
 
 def test_never_says_candidate_or_diagnosis(app):

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from support import RED_FLAG_KEYS
 
 from screening import drafts, questionnaire, upgrade
 from screening.extensions import db
@@ -28,6 +29,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "legacy_2026_11"
 OLD: dict[str, Any] = json.loads((FIXTURES / "example.json").read_text())["answers"]
 SAVED = dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.UTC)
 SAVED_ON = SAVED.date()
+# "No" to every safety question (2026.12 asks them first; 2026.11 drafts have none of them).
+SAFE = dict.fromkeys(RED_FLAG_KEYS, "no")
 TODAY = dt.date(2026, 12, 4)
 NOTICE = "Some questions have changed a little since you started. Your earlier answers are kept."
 TREATMENTS_2026_11 = (
@@ -74,7 +77,6 @@ CONVERTED: dict[str, Any] = {
     "injection_1_relief": 80,
     "previous_lumbar_fusion": "no",
     "nicotine_use": "no",
-    "red_flags": ["none"],
 }
 
 
@@ -215,8 +217,11 @@ def test_answers_that_no_longer_validate_are_dropped_with_what_depended_on_them(
 
 
 def test_the_patient_lands_on_the_first_page_with_a_new_or_unanswered_question():
+    # The safety questions are new, and asked first: one yes or no each.
+    assert upgrade.first_new_step("2026.11", CONVERTED).key == "safety_emergency"
+    for key in RED_FLAG_KEYS:
+        assert upgrade.is_new("2026.11", questionnaire.BY_KEY[key], {**CONVERTED, **SAFE}), key
     # About you: nothing new. Your pain: `leg_numbness` is new.
-    assert upgrade.first_new_step("2026.11", CONVERTED).key == "pain"
     assert upgrade.is_new("2026.11", questionnaire.BY_KEY["leg_numbness"], CONVERTED)
     assert not upgrade.is_new("2026.11", questionnaire.BY_KEY["pain_started"], CONVERTED)
     # Guidance of injection 1 was left for the patient; injection 2 was never asked.
@@ -226,9 +231,19 @@ def test_the_patient_lands_on_the_first_page_with_a_new_or_unanswered_question()
     for key in ("treatments_tried", "other_conditions", "imaging"):
         assert upgrade.is_new("2026.11", questionnaire.BY_KEY[key], CONVERTED), key
     # A required question not answered comes first when it is earlier than anything new.
-    assert upgrade.first_new_step("2026.11", {**CONVERTED, "pain_locations": []}).key == "pain"
-    no_scores = {k: v for k, v in CONVERTED.items() if k != "pain_average"}
-    assert upgrade.first_new_step("2026.11", no_scores).key == "pain"
+
+
+def test_the_red_flags_ticked_under_2026_11_go_to_the_history_as_yes():
+    ticked = ["both_legs_pain", "leg_weakness", "fever_weight_loss", "none", "major_trauma"]
+    at = "2026-11-20T09:30:00+00:00"
+    assert upgrade.red_flag_history("2026.11", old(red_flags=ticked), at) == [
+        {"key": "rf_leg_weakness", "answer": "yes", "at": at},
+        {"key": "rf_fever", "answer": "yes", "at": at},
+        {"key": "rf_major_trauma", "answer": "yes", "at": at},
+    ]
+    assert upgrade.red_flag_history("2026.11", old(), at) == []
+    # They are not answers of the new safety questions: the patient answers those anyway.
+    assert not any(k.startswith("rf_") for k in convert(old(red_flags=ticked)))
 
 
 # --- through the web ---------------------------------------------------------------------------
@@ -280,18 +295,20 @@ def test_a_2026_11_draft_resumed_with_its_code_is_converted_and_lands_on_the_new
 
     response = client.post("/resume", data={"code": code.lower()})
 
-    assert response.status_code == 302 and response.location == "/step/pain"
+    assert response.status_code == 302 and response.location == "/step/safety_emergency"
     row = _row(screening.id)
     assert row.status == "draft" and row.questionnaire_version == "2026.12"
     assert row.answers == CONVERTED
     assert row.revision == 4
+    assert row.red_flag_history == []  # "none" ticked: nothing to keep
     assert _same_moment(row.updated_at, SAVED)  # a load is not a save: retention counts on
-    page = client.get("/step/pain").get_data(as_text=True)
-    assert NOTICE in page
+    # The safety questions first (new, and asked before anything else).
+    assert NOTICE in client.get("/step/safety_emergency").get_data(as_text=True)
     # The converted answer shows in its boxes: May 2025.
+    page = client.get("/step/pain").get_data(as_text=True)
     assert 'name="pain_started-month"' in page and 'value="5"' in page and 'value="2025"' in page
     # Once: the next visit reads as usual.
-    assert NOTICE not in client.get("/step/pain").get_data(as_text=True)
+    assert NOTICE not in client.get("/step/safety_emergency").get_data(as_text=True)
     assert client.get("/step/about").status_code == 200
 
 
@@ -301,19 +318,33 @@ def test_any_page_of_a_2026_11_draft_leads_to_the_changed_page_first(app):
 
     # An old tab's post answered the earlier questions: nothing of it is saved.
     posted = client.post("/step/about", data={"name": "Typed Under 2026.11"})
-    assert posted.status_code == 302 and posted.location == "/step/pain"
+    assert posted.status_code == 302 and posted.location == "/step/safety_emergency"
     assert _row(screening.id).answers == CONVERTED
-    assert client.get("/check").location == "/step/pain"
-    assert client.get("/").get_data(as_text=True).count('href="/step/pain"') >= 1
-    assert NOTICE in client.get("/step/pain").get_data(as_text=True)
-    # Then the usual rules: check answers first asks injection 1's guidance, left unanswered.
+    assert client.get("/check").location == "/step/safety_emergency"
+    assert client.get("/").get_data(as_text=True).count('href="/step/safety_emergency"') >= 1
+    assert NOTICE in client.get("/step/safety_emergency").get_data(as_text=True)
+    # Then the usual rules: check answers first asks the safety questions (required), then
+    # injection 1's guidance, left unanswered.
+    assert client.get("/check").location == "/step/safety_emergency?return=check"
+    assert client.post("/step/safety_emergency", data=SAFE).status_code == 302
+    assert client.post("/step/safety_urgent", data=SAFE).status_code == 302
     assert client.get("/check").location == "/step/injection_details?return=check"
+
+
+def test_the_red_flags_of_a_2026_11_draft_are_kept_for_the_clinic(app):
+    screening = _stored_draft(old(red_flags=["cancer_history", "bladder_bowel"]))
+    client = _browser(app, screening)
+    assert client.get("/step/pain").location == "/step/safety_emergency"
+    assert _row(screening.id).red_flag_history == [
+        {"key": "rf_bladder_bowel", "answer": "yes", "at": "2026-11-20T10:30:00+00:00"},
+        {"key": "rf_cancer", "answer": "yes", "at": "2026-11-20T10:30:00+00:00"},
+    ]
 
 
 def test_a_converted_draft_is_converted_once(app):
     screening = _stored_draft()
     one, two = _browser(app, screening), _browser(app, screening)
-    assert one.get("/step/about").location == "/step/pain"
+    assert one.get("/step/about").location == "/step/safety_emergency"
     # Another browser of the same draft (an earlier resume code) reads it as it is now.
     assert two.get("/step/about").status_code == 200
     row = _row(screening.id)
@@ -454,4 +485,4 @@ def test_a_conversion_racing_a_submit_never_changes_the_sent_answers(app, run):
         # Converted first: the submit found another revision and sent nothing.
         assert row.status == "draft"
         assert row.questionnaire_version == "2026.12" and row.answers == CONVERTED
-        assert load.location == "/step/pain"
+        assert load.location == "/step/safety_emergency"

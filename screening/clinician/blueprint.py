@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from ..criteria import OVERALL_LABELS
 from ..extensions import login_manager
+from ..follow_up import LEVEL_LABELS
 
 bp = Blueprint("clinician", __name__, url_prefix="/clinician")
 
@@ -20,4 +21,4 @@ def _setup(state: Any) -> None:
 
 @bp.app_context_processor
 def _clinician_globals() -> dict[str, Any]:
-    return {"overall_labels": OVERALL_LABELS}
+    return {"overall_labels": OVERALL_LABELS, "red_flag_levels": LEVEL_LABELS}

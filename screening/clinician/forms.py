@@ -12,8 +12,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, ValidationError
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 
+from .. import follow_up
 from ..accounts import AccountError
 
 MAX_EMAIL_LENGTH = 254
@@ -96,3 +103,24 @@ class ExportForm(FlaskForm):
     def errors_by_name(self) -> dict[str, str]:
         """The first error of each field, by the name it is posted as ("from", "to")."""
         return {field.name: field.errors[0] for field in self if field.errors}
+
+
+class FollowUpForm(FlaskForm):
+    """What the clinic did about a screening: an action and an optional short note.
+
+    The rules (the actions, the note's length and characters) are the service's
+    (`screening.follow_up`); its errors are shown beside the field they name.
+    """
+
+    # One of follow_up.ACTIONS, as radio buttons; the service refuses any other value.
+    action = StringField(filters=[_text])
+    note = TextAreaField(filters=[_text])
+
+    def reject(self, error: follow_up.FollowUpError) -> None:
+        """Show why the follow-up could not be recorded, beside the field it is about."""
+        self[error.field].errors = [*self[error.field].errors, error.message]
+
+    def errors_by_id(self) -> dict[str, str]:
+        """The first error of each field, by the id of the input to go to."""
+        ids = {"action": "follow-up-action", "note": "follow-up-note"}
+        return {ids[f.name]: f.errors[0] for f in self if f.name in ids and f.errors}

@@ -1,4 +1,5 @@
-"""The worklist, one screening (its page, printable summary and PDF), review, and exports."""
+"""The worklist, one screening (its page, printable summary and PDF), review, follow-up, and
+exports."""
 
 from __future__ import annotations
 
@@ -8,25 +9,27 @@ from collections.abc import Callable
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import exports, worklist
+from .. import exports, follow_up, worklist
 from ..exports import Download
 from ..extensions import db
 from ..models import Screening
 from .auth import confirmed, current_actor
 from .blueprint import bp
-from .forms import ExportForm
+from .forms import ExportForm, FollowUpForm
 
 EXPORT_DAYS = 30  # the export page proposes the last 30 days
 
 
 @bp.get("/", endpoint="worklist")
 def worklist_page() -> str:
-    """Submitted screenings, newest first; search by reference or name, filter by outcome."""
+    """Submitted screenings, red flags first (emergency, urgent, then the others, each newest
+    first) or newest first; search by reference or name, filter by outcome, review, red flags."""
     filters = worklist.Filters.clean(
         q=request.args.get("q"),
         outcome=request.args.get("outcome"),
         reviewed=request.args.get("reviewed"),
-        red_flags=request.args.get("red_flags") == "1",
+        red_flags=request.args.get("red_flags"),
+        sort=request.args.get("sort"),
     )
     page = request.args.get("page", 1, type=int)
     pagination = worklist.search(filters, page, actor=current_actor())
@@ -50,15 +53,58 @@ def _open(reference: str, how: worklist.Access) -> Screening:
     return screening
 
 
-@bp.get("/screenings/<reference>")
-def screening(reference: str) -> str:
-    """A screening's page: key facts, the review action, the PDF link and the summary itself."""
+def _screening_page(s: Screening, form: FollowUpForm) -> str:
+    """A screening's page: its red flags by level, the red-flag answers over time, key facts,
+    the review and follow-up actions, and the summary itself."""
     from ..pdf import summary_for
 
-    s = _open(reference, "view")
-    db.session.commit()
     # The same summary context and partial templates as the printable page and the PDF.
-    return render_template("clinician/screening.html", screening=s, summary=summary_for(s))
+    return render_template(
+        "clinician/screening.html",
+        screening=s,
+        summary=summary_for(s),
+        red_flags=follow_up.red_flags_of(s),
+        history=follow_up.history_of(s),
+        follow_up_form=form,
+        follow_up_actions=follow_up.ACTIONS,
+        follow_up_errors=form.errors_by_id(),
+    )
+
+
+@bp.get("/screenings/<reference>")
+def screening(reference: str) -> str:
+    """A screening's page (its opening audited)."""
+    s = _open(reference, "view")
+    page = _screening_page(s, FollowUpForm(formdata=None))
+    db.session.commit()
+    return page
+
+
+@bp.post("/screenings/<reference>/follow-up")
+def record_follow_up(reference: str) -> Response | str:
+    """Record what the clinic did about a screening (any signed-in clinician); back to its page.
+
+    A refused follow-up stores nothing and shows the page again (200, "Error:" in its title) with
+    the error beside its field; that showing is audited as an opening, like any other.
+    """
+    form = FollowUpForm()
+    if not form.validate_on_submit():
+        abort(400)  # no CSRF token
+    s = worklist.submitted(reference)
+    if s is None:
+        abort(404)
+    try:
+        follow_up.record(s, form.action.data, form.note.data, actor=current_actor())
+    except follow_up.FollowUpError as e:
+        db.session.rollback()
+        form.reject(e)
+        s = _open(reference, "view")
+        page = _screening_page(s, form)
+        db.session.commit()
+        return page
+    db.session.commit()
+    flash(_("Follow-up recorded."), "success")
+    return redirect(url_for(".screening", reference=s.reference, _anchor="follow-up"))
 
 
 @bp.get("/screenings/<reference>/summary")

@@ -1,5 +1,6 @@
 """A clinician in Chromium: sign in, find a screening by reference, open it, download the PDF,
-mark it reviewed; axe-core finds no WCAG 2.2 A/AA violation on the pages on the way."""
+mark it reviewed, record the follow-up of a red flag; axe-core finds no WCAG 2.2 A/AA violation
+on the pages on the way."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_clinician_finds_reads_downloads_and_reviews_a_screening(
         make_clinician()
         make_screening(name="Older Patient")
         target = make_screening(name="Robin Example", appointment_date="2026-12-24")
-        make_screening(name="Urgent Person", red_flags=["bladder_bowel"])
+        make_screening(name="Urgent Person", rf_bladder_bowel="yes")
         reference = target.reference
         db.session.remove()
 
@@ -59,7 +60,7 @@ def test_clinician_finds_reads_downloads_and_reviews_a_screening(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Submitted screenings")).to_be_visible()
     expect(page.locator("tbody tr")).to_have_count(3)
-    expect(page.locator("tr.clinician-row--red-flag")).to_contain_text("Red flag")
+    expect(page.locator("tr.clinician-row--red-flag")).to_contain_text("Emergency red flag")
     assert_accessible(page, "worklist")
     page.screenshot(path=str(shots / "clinician-worklist.png"), full_page=True)
 
@@ -125,3 +126,62 @@ def test_admin_pages_are_accessible(live_app, live_server, page, tmp_path):
     expect(page.locator("tbody")).to_contain_text("Disabled an account")
     assert_accessible(page, "audit")
     page.screenshot(path=str(shots / "clinician-audit.png"), full_page=True)
+
+
+def test_clinician_records_the_follow_up_of_a_red_flag(live_app, live_server, page, tmp_path):
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    with live_app.app_context():
+        make_clinician()
+        make_screening(name="Calm Person")
+        urgent = make_screening(name="Urgent Person", rf_fever="yes")
+        reference = urgent.reference
+        # Yes to the bladder question, then taken back: the clinic still sees it.
+        urgent.red_flag_history = [
+            {"key": "rf_bladder_bowel", "answer": "yes", "at": "2026-12-04T14:03:00Z"},
+            {"advised": "emergency", "at": "2026-12-04T14:03:00Z"},
+            {"key": "rf_bladder_bowel", "answer": "no", "at": "2026-12-04T14:05:00Z"},
+        ]
+        db.session.commit()
+        db.session.remove()
+
+    page.goto(live_server.url + "/clinician/login")
+    page.get_by_label("Email address").fill("doctor@clinic.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # Red flags first: the urgent one heads the list, its level in words.
+    first = page.locator("tbody tr").first
+    expect(first).to_contain_text(reference)
+    expect(first).to_contain_text("Urgent red flag")
+    expect(first).to_contain_text("No follow-up yet")
+
+    first.get_by_role("link", name=reference).click()
+    expect(page.locator("#red-flags")).to_contain_text("Urgent red flag")
+    expect(page.locator("#red-flag-history")).to_contain_text(
+        "answered yes at 14:03, changed to no at 14:05"
+    )
+    # Nothing chosen: the error is beside the question, and the summary links to it.
+    page.get_by_role("button", name="Record follow-up").click()
+    expect(page.locator(".error-summary")).to_contain_text("Select what was done")
+    assert page.title().startswith("Error:")
+    assert_accessible(page, "follow-up with error")
+
+    page.get_by_label("Patient contacted").check()
+    page.get_by_label("Note (optional)").fill("Spoke to the patient; GP appointment today.")
+    page.get_by_role("button", name="Record follow-up").click()
+    expect(page.locator(".notification")).to_contain_text("Follow-up recorded.")
+    expect(page.locator("#follow-up")).to_contain_text(
+        "doctor@clinic.example: Spoke to the patient; GP appointment today."
+    )
+    assert_accessible(page, "screening with follow-up")
+    page.screenshot(path=str(shots / "clinician-follow-up.png"), full_page=True)
+
+    page.get_by_role("link", name="Back to the worklist").click()
+    expect(page.locator("tbody tr").first).to_contain_text("Followed up")
+
+    with live_app.app_context():
+        [row] = [r for r in audit_rows() if r.action == "follow_up"]
+        assert (row.screening_reference, row.detail) == (
+            reference,
+            "action=patient_contacted note=yes",
+        )
+        db.session.remove()

@@ -182,7 +182,7 @@ def test_a_patient_completes_the_journey_over_https_in_chromium(
     try:
         page = context.new_page()
         journey.start(page, https_server.url)  # "Start now" is the first POST
-        expect(page).to_have_url(https_server.url + "/step/about")
+        expect(page).to_have_url(https_server.url + "/step/safety_emergency")
         # Every page of the 2026.12 journey, a treatment page for each treatment ticked
         journey.walk(page)
         expect(page).to_have_title("Check your answers before you send them – SI joint screening")
@@ -237,7 +237,7 @@ def test_cross_site_posts_over_https_are_refused(https_server):
     # The same token and cookie from this origin work: the refusals above were the origin's.
     same_origin = {"Origin": same, "Referer": same + "/"}
     response = server.post(s, "/start", data=data, headers=same_origin)
-    assert response.status_code == 302 and response.headers["Location"] == "/step/about"
+    assert response.status_code == 302 and response.headers["Location"] == "/step/safety_emergency"
 
     # A forged step is refused outright: nothing saved, nothing posted shown back.
     token = csrf_token(server.get(s, "/step/about").text)

@@ -18,6 +18,9 @@ def _violations(page) -> str:
 def test_start_again_and_saved_with_red_flag_pages(live_server, page):
     page.goto(live_server.url + "/")
     page.get_by_role("button", name="Start now").click()
+    # The safety questions come first; the patient answers a later page from a link.
+    assert page.url.endswith("/step/safety_emergency")
+    page.goto(live_server.url + "/step/about")
     page.fill("#name", "Sam Example")
     page.get_by_role("button", name="Continue").click()
     page.goto(live_server.url + "/")
@@ -25,11 +28,12 @@ def test_start_again_and_saved_with_red_flag_pages(live_server, page):
     assert page.get_by_role("heading", level=1).inner_text().startswith("You have already")
     assert _violations(page) == ""
     page.get_by_role("link", name="Carry on with your answers").click()
-    assert page.url.endswith("/step/pain")
+    assert page.url.endswith("/step/safety_emergency")
 
-    page.goto(live_server.url + "/step/safety")
-    page.get_by_label("You have had cancer").check()
+    # An urgent sign (cancer, with new pain), saved for later: the urgent advice comes first.
+    page.goto(live_server.url + "/step/safety_urgent")
+    page.check("#rf_cancer")
     page.get_by_role("button", name="Save and come back later").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Get urgent medical help now"
+    assert page.get_by_role("heading", level=1).inner_text() == "Contact your doctor today"
     assert page.locator("#resume-code").is_visible()
     assert _violations(page) == ""

@@ -22,6 +22,16 @@ AXE_OPTIONS = {"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa
 _axe = Axe()
 # Screenshots to look at by eye (not compared): SCREENSHOT_DIR, else a folder in the temp dir.
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "shots")
+SAFETY_EMERGENCY = (
+    "rf_bladder_bowel",
+    "rf_saddle_numbness",
+    "rf_leg_weakness",
+    "rf_sexual_function",
+    "rf_major_trauma",
+    "rf_minor_trauma",
+)
+SAFETY_URGENT = ("rf_fever", "rf_weight_loss", "rf_cancer", "rf_night_pain", "rf_immune", "rf_lump")
+EMERGENCY_NO = [f"{k}:no" for k in SAFETY_EMERGENCY if k != "rf_saddle_numbness"]
 CHECK_TITLE = "Check your answers before you send them – SI joint screening"
 SENT_TITLE = "Your answers have been sent – SI joint screening"
 
@@ -111,7 +121,16 @@ def comparison(page: Page, title: str) -> str:
 def test_a_patient_completes_the_whole_journey_with_the_keyboard_alone(live_server, page):
     page.goto(live_server.url + "/")
     key_button(page, "Start now")
-    expect_step(page, "About you", 1, 10)
+    expect_step(page, "Before you start: check for signs that need help now", 1, 11)
+    for key in SAFETY_EMERGENCY:
+        key_radio(page, key, "no")
+    key_button(page, "Continue")
+    expect_step(page, "More signs to check", 2, 11)
+    for key in SAFETY_URGENT:
+        key_radio(page, key, "no")
+    key_button(page, "Continue")
+
+    expect_step(page, "About you", 3, 11)
 
     key_text(page, "name", "Kay Board")
     key_text(page, "date_of_birth-day", "1")
@@ -122,7 +141,7 @@ def test_a_patient_completes_the_whole_journey_with_the_keyboard_alone(live_serv
     key_text(page, "weight_kg-lb", "7")
     key_button(page, "Continue")
 
-    expect_step(page, "Your pain", 2, 10)
+    expect_step(page, "Your pain", 4, 11)
     key_text(page, "pain_started-month", "13")  # a mistake first
     key_text(page, "pain_started-year", "2025")
     key_checkbox(page, "pain_locations", "lower_back")
@@ -140,43 +159,43 @@ def test_a_patient_completes_the_whole_journey_with_the_keyboard_alone(live_serv
     key_radio(page, "leg_numbness", "no")
     key_button(page, "Continue")
 
-    expect_step(page, "More about your pain", 3, 10)
+    expect_step(page, "More about your pain", 5, 11)
     key_checkbox(page, "pain_triggers", "stairs")
     key_radio(page, "points_to_si_joint", "yes")
     key_button(page, "Continue")
 
-    expect_step(page, "How much the pain affects you", 4, 10)
+    expect_step(page, "How much the pain affects you", 6, 11)
     key_radio(page, "pain_average", "7")
     key_radio(page, "pain_interference", "6")
     key_button(page, "Continue")
 
-    expect_step(page, "Activities the pain makes hard", 5, 10)
+    expect_step(page, "Activities the pain makes hard", 7, 11)
     key_text(page, "activity_1", "Tying shoelaces")
     key_radio(page, "activity_1_score", "2")
     key_button(page, "Continue")
 
-    expect_step(page, "Treatments you have tried", 6, 10)
+    expect_step(page, "Treatments you have tried", 8, 11)
     key_checkbox(page, "treatments_tried", "physical_therapy")
     key_checkbox(page, "treatments_tried", "steroid_injection")
     key_button(page, "Continue")
 
     # One short page per treatment ticked; the count now includes them
-    expect_step(page, "Physical therapy (physiotherapy)", 7, 13)
+    expect_step(page, "Physical therapy (physiotherapy)", 9, 14)
     key_text(page, "physical_therapy_weeks", "10")
     key_radio(page, "physical_therapy_result", "no_relief")
     key_button(page, "Continue")
 
-    expect_step(page, "A steroid injection into the SI joint to treat the pain", 8, 13)
+    expect_step(page, "A steroid injection into the SI joint to treat the pain", 10, 14)
     key_text(page, "steroid_injection_count", "1")
     key_radio(page, "steroid_injection_result", "temporary_relief")
     key_button(page, "Continue")
 
-    expect_step(page, "When treatment started", 9, 13)
+    expect_step(page, "When treatment started", 11, 14)
     key_text(page, "treatment_started-month", "9")
     key_text(page, "treatment_started-year", "2025")
     key_button(page, "Continue")
 
-    expect_step(page, "Tests you have had", 10, 13)
+    expect_step(page, "Tests you have had", 12, 14)
     key_radio(page, "exam_done", "yes")
     # The follow-ups are revealed under "Yes" and come next in the tab order
     key_radio(page, "exam_result", "reproduced_pain")
@@ -184,24 +203,20 @@ def test_a_patient_completes_the_whole_journey_with_the_keyboard_alone(live_serv
     key_radio(page, "imaging_result", "si_joint_changes")
     key_button(page, "Continue")
 
-    expect_step(page, "Numbing injections", 11, 13)
+    expect_step(page, "Numbing injections", 13, 14)
     key_radio(page, "diagnostic_injection", "yes")
     key_text(page, "diagnostic_injection_count", "1")
     key_button(page, "Continue")
 
-    expect_step(page, "Your numbing injections", 12, 14)
+    expect_step(page, "Your numbing injections", 14, 15)
     key_radio(page, "injection_1_guidance", "xray_or_ct")
     key_text(page, "injection_1_relief", "75%")
     key_radio(page, "injection_1_relief_lasted", "a_few_hours")
     key_button(page, "Continue")
 
-    expect_step(page, "Other health conditions", 13, 14)
+    expect_step(page, "Other health conditions", 15, 15)
     key_checkbox(page, "other_conditions", "none")
     key_radio(page, "nicotine_use", "no")
-    key_button(page, "Continue")
-
-    expect_step(page, "Safety questions", 14, 14)
-    key_checkbox(page, "red_flags", "none")
     key_button(page, "Continue")
 
     expect(page).to_have_title(CHECK_TITLE)
@@ -224,7 +239,7 @@ def test_a_patient_saves_closes_the_browser_and_resumes_with_the_code(
     first = browser.new_context()
     page = first.new_page()
     journey.start(page, live_server.url)
-    journey.walk(page, ["about"])
+    journey.walk(page, ["safety_emergency", "safety_urgent", "about"])
     journey.fill(page, "pain")
     with page.expect_navigation():
         page.click("text=Save and come back later")
@@ -242,7 +257,7 @@ def test_a_patient_saves_closes_the_browser_and_resumes_with_the_code(
     page.fill("#code", code.lower().replace("-", " "))
     journey.continue_(page)
     # "More about your pain" has only optional questions: it carries on at the next required one
-    expect_step(page, "How much the pain affects you", 4, 10)
+    expect_step(page, "How much the pain affects you", 6, 11)
     page.goto(live_server.url + "/step/pain")
     assert page.input_value("#pain_started-month") == "3"
     assert page.input_value("#pain_started-year") == "2025"
@@ -253,7 +268,7 @@ def test_a_patient_saves_closes_the_browser_and_resumes_with_the_code(
     assert page.input_value("#weight_kg") == "72"  # 11 st 4 lb
     page.goto(live_server.url + "/step/pain_more")
     expect(page.locator(".back-link")).to_have_attribute("href", "/step/pain")
-    journey.walk(page, journey.order[2:])
+    journey.walk(page, journey.order[4:])
     with page.expect_navigation():
         page.click("text=Submit your answers")
     expect(page).to_have_title(SENT_TITLE)
@@ -309,14 +324,17 @@ def test_axe_finds_no_violations_on_any_page_of_the_journey(live_server, page, j
             page.locator("input[name=imaging_result][value=normal]:visible").check()
             journey.continue_(page)
             continue
-        if key == "safety":
-            journey.fill(page, key, {"checks": ["red_flags:saddle_numbness"]})
+        if key == "safety_emergency":
+            journey.fill(page, key, {"radios": [*EMERGENCY_NO, "rf_saddle_numbness:yes"]})
             journey.continue_(page)
-            expect(page).to_have_title("Get urgent medical help now – SI joint screening")
+            expect(page).to_have_title(
+                "Call your emergency number or go to an emergency department now – SI joint "
+                "screening"
+            )
             assert_accessible(page)
             shot(page, "urgent.png")
             with page.expect_navigation():
-                page.click("main >> text=Continue")
+                page.click("main >> text=Carry on with the questions")
             continue
         journey.fill(page, key)
         journey.continue_(page)
@@ -340,7 +358,9 @@ def test_axe_finds_no_violations_on_any_page_of_the_journey(live_server, page, j
     with page.expect_navigation():
         page.click("text=Submit your answers")
     # Confirmation with red flags: the warning comes first
-    assert page.locator("main h1").first.inner_text() == "Get urgent medical help now"
+    assert page.locator("main h1").first.inner_text() == (
+        "Call your emergency number or go to an emergency department now"
+    )
     assert_accessible(page)
     shot(page, "confirmation.png")
 
@@ -385,6 +405,7 @@ def test_date_and_month_boxes_show_errors_beside_the_right_box_on_a_phone(
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
     journey.start(page, live_server.url)
+    journey.walk(page, journey.order[:2])
     page.fill("#date_of_birth-day", "14")
     page.fill("#date_of_birth-year", "1972")
     journey.continue_(page)
@@ -410,7 +431,7 @@ def test_date_and_month_boxes_show_errors_beside_the_right_box_on_a_phone(
     page.keyboard.type("5")
     journey.continue_(page)
 
-    expect_step(page, "Your pain", 2, 10)
+    expect_step(page, "Your pain", 4, 11)
     journey.fill(page, "pain", {"text": {"pain_started-month": "3", "pain_started-year": "25"}})
     journey.continue_(page)
     links = page.locator(".error-summary a")
@@ -427,7 +448,7 @@ def test_date_and_month_boxes_show_errors_beside_the_right_box_on_a_phone(
 
 def test_step_screenshot_on_a_laptop(live_server, page, journey):
     journey.start(page, live_server.url)
-    journey.walk(page, ["about"])
+    journey.walk(page, ["safety_emergency", "safety_urgent", "about"])
     page.fill("#pain_started-month", "May")
     page.fill("#pain_started-year", "2025")
     journey.continue_(page)
@@ -447,46 +468,46 @@ def test_each_treatment_ticked_gets_its_own_page_and_back_skips_the_others(
 ):
     url = live_server.url
     journey.start(page, url)
-    journey.walk(page, journey.order[:5])
-    expect_step(page, "Treatments you have tried", 6, 10)
+    journey.walk(page, journey.order[:7])
+    expect_step(page, "Treatments you have tried", 8, 11)
     journey.fill(
         page,
         "treatments",
         {"checks": ["treatments_tried:medication", "treatments_tried:radiofrequency_ablation"]},
     )
     journey.continue_(page)
-    expect_step(page, "Pain medicine", 7, 13)
+    expect_step(page, "Pain medicine", 9, 14)
     page.fill("#medication_weeks", "30")
     page.check("input[name=medication_result][value=worse]")
     journey.continue_(page)
 
-    expect_step(page, "A nerve treatment with heat (radiofrequency ablation)", 8, 13)
+    expect_step(page, "A nerve treatment with heat (radiofrequency ablation)", 10, 14)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "How did the nerve treatment work for you?"
     )
     expect(page.locator("input[name=radiofrequency_ablation_weeks]")).to_have_count(0)
     # Back goes to the page before among those shown, with its answers kept
     back(page)
-    expect_step(page, "Pain medicine", 7, 13)
+    expect_step(page, "Pain medicine", 9, 14)
     assert page.input_value("#medication_weeks") == "30"
     back(page)
-    expect_step(page, "Treatments you have tried", 6, 13)
+    expect_step(page, "Treatments you have tried", 8, 14)
     journey.continue_(page)
-    expect_step(page, "Pain medicine", 7, 13)
+    expect_step(page, "Pain medicine", 9, 14)
     journey.continue_(page)
     page.check("input[name=radiofrequency_ablation_result][value=no_relief]")
     journey.continue_(page)
-    expect_step(page, "When treatment started", 9, 13)
+    expect_step(page, "When treatment started", 11, 14)
     back(page)
-    expect_step(page, "A nerve treatment with heat (radiofrequency ablation)", 8, 13)
+    expect_step(page, "A nerve treatment with heat (radiofrequency ablation)", 10, 14)
     # A treatment not ticked has no page: a link to it leads to where the patient carries on
     page.goto(url + "/step/treatment_si_belt")
     assert page.url == url + "/step/treatment_started"
     journey.fill(page, "treatment_started")
     journey.continue_(page)
-    expect_step(page, "Tests you have had", 10, 13)
+    expect_step(page, "Tests you have had", 12, 14)
     back(page)
-    expect_step(page, "When treatment started", 9, 13)
+    expect_step(page, "When treatment started", 11, 14)
 
 
 def test_injection_2_is_asked_only_after_2_or_more_injections(live_server, page, journey):
@@ -540,7 +561,7 @@ def test_without_javascript_follow_ups_are_shown_and_ignored_when_not_asked(
     page.goto(live_server.url + "/step/tests")
     assert not page.is_checked("input[name=exam_result][value=did_not]")
     # The rest of the journey works without JavaScript too
-    page.goto(live_server.url + "/step/about")
+    page.goto(live_server.url + "/step/safety_emergency")
     journey.walk(page)
     with page.expect_navigation():
         page.click("text=Submit your answers")
@@ -584,13 +605,13 @@ def test_what_a_different_problem_was_is_revealed_whichever_scan_was_ticked(
 
 def test_none_of_these_clears_the_other_boxes_with_javascript(live_server, page, journey):
     journey.start(page, live_server.url)
-    page.goto(live_server.url + "/step/safety")
-    page.check("input[name=red_flags][value=cancer_history]")
-    page.check("input[name=red_flags][value=none]")
-    expect(page.locator("input[name=red_flags][value=cancer_history]")).not_to_be_checked()
-    page.check("input[name=red_flags][value=leg_weakness]")
-    expect(page.locator("input[name=red_flags][value=none]")).not_to_be_checked()
-    expect(page.locator("input[name=red_flags][value=leg_weakness]")).to_be_checked()
+    page.goto(live_server.url + "/step/health")
+    page.check("input[name=other_conditions][value=fibromyalgia]")
+    page.check("input[name=other_conditions][value=none]")
+    expect(page.locator("input[name=other_conditions][value=fibromyalgia]")).not_to_be_checked()
+    page.check("input[name=other_conditions][value=osteoporosis]")
+    expect(page.locator("input[name=other_conditions][value=none]")).not_to_be_checked()
+    expect(page.locator("input[name=other_conditions][value=osteoporosis]")).to_be_checked()
     page.goto(live_server.url + "/step/treatments")
     page.check("input[name=treatments_tried][value=si_belt]")
     page.check("input[name=treatments_tried][value=medication]")

@@ -23,6 +23,22 @@ TREATMENTS = TREATMENT_KEYS
 EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "docs" / "example-answers.json"
 FULL: dict[str, Any] = json.loads(EXAMPLE_FILE.read_text())
 
+# The twelve safety questions, asked first (emergency, then urgent), in the order asked.
+RED_FLAG_KEYS = (
+    "rf_bladder_bowel",
+    "rf_saddle_numbness",
+    "rf_leg_weakness",
+    "rf_sexual_function",
+    "rf_major_trauma",
+    "rf_minor_trauma",
+    "rf_fever",
+    "rf_weight_loss",
+    "rf_cancer",
+    "rf_night_pain",
+    "rf_immune",
+    "rf_lump",
+)
+
 # Only what is required, with no treatments tried.
 MINIMAL: dict[str, Any] = {
     "pain_started": "2026-10",
@@ -31,7 +47,7 @@ MINIMAL: dict[str, Any] = {
     "pain_interference": 2,
     "treatments_tried": ["none"],
     "diagnostic_injection": "no",
-    "red_flags": ["none"],
+    **dict.fromkeys(RED_FLAG_KEYS, "no"),
 }
 
 
