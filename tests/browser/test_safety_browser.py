@@ -159,3 +159,95 @@ def test_no_to_every_sign_goes_straight_on_to_the_questions(live_server, phone):
     expect(phone).to_have_title("About you – step 3 of 11 – SI joint screening")
     expect(phone.locator(".care-card")).to_have_count(0)
     _accessible(phone)
+
+
+def _stored_draft(app):
+    from sqlalchemy import select
+
+    from screening.models import Screening
+
+    with app.app_context():
+        return db.session.scalar(select(Screening))
+
+
+def test_a_red_flag_changed_later_stays_visible_to_the_clinician(
+    live_app, live_server, page, journey
+):
+    """Fever answered yes (urgent advice shown), then changed to no: the patient carries on, and
+    the clinic's page of the sent screening still shows the yes, the change and the advice."""
+    import datetime as dt
+
+    from support.clinic import PASSWORD, make_clinician
+
+    journey.start(page, live_server.url)
+    _answer(page, EMERGENCY_KEYS)
+    _answer(page, URGENT_KEYS, ("rf_fever",))
+    expect(page).to_have_title("Contact your doctor today – SI joint screening")
+    # Back to the page, and the answer changed to "no": on to the questions, no advice page.
+    page.goto(live_server.url + "/step/safety_urgent")
+    _answer(page, URGENT_KEYS)
+    journey.walk(page, [k for k in journey.order if not k.startswith("safety_")])
+    with page.expect_navigation():
+        page.click("button:has-text('Submit your answers')")
+    reference = page.inner_text("main").split("SIJ-", 1)[1][:9]
+    sent = _stored_draft(live_app)
+    assert sent.is_submitted and sent.red_flag_level is None
+    assert [e["answer"] for e in sent.red_flag_history if e.get("key") == "rf_fever"] == [
+        "yes",
+        "no",
+    ]
+    assert sent.submitted_at.date() == dt.datetime.now(dt.UTC).date()
+
+    with live_app.app_context():
+        make_clinician()
+    page.goto(live_server.url + "/clinician/login")
+    page.fill("#email", "doctor@clinic.example")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/clinician/screenings/SIJ-{reference}")
+    main = page.inner_text("main")
+    assert "High temperature, or feeling hot and shivery" in main
+    assert "changed to no" in main
+    assert "Urgent advice shown at" in main
+
+
+def test_a_draft_resumed_after_a_day_asks_the_safety_pages_again(live_app, live_server, browser):
+    """Saved after the safety pages; 25 hours later, the resume code leads to them first."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from screening.models import Screening
+
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.javascript = True  # type: ignore[attr-defined]
+    try:
+        _start(page, live_server.url)
+        _answer(page, EMERGENCY_KEYS)
+        _answer(page, URGENT_KEYS)
+        with page.expect_navigation():
+            page.click("button[value=save]")
+        code = page.inner_text("#resume-code").strip()
+        with live_app.app_context():
+            earlier = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
+            db.session.execute(update(Screening).values(safety_checked_at=earlier))
+            db.session.commit()
+    finally:
+        context.close()
+
+    # Another day, another browser: the code, then the safety questions before anything else.
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.javascript = True  # type: ignore[attr-defined]
+    try:
+        page.goto(live_server.url + "/resume")
+        page.fill("#code", code)
+        with page.expect_navigation():
+            page.click("button[value=continue]")
+        expect(page).to_have_url(live_server.url + "/step/safety_emergency")
+        expect(page.locator("input[name='rf_bladder_bowel']:checked")).to_have_count(0)
+        _accessible(page)
+    finally:
+        context.close()
