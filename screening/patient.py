@@ -26,11 +26,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from . import advice, drafts, questionnaire, upgrade
-from .criteria import (
-    OVERALL_EXPLANATIONS,
-    OVERALL_LABELS,
-    STATUS_LABELS,
-)
 from .engine import red_flag_level, red_flags
 from .extensions import db, limiter
 from .forms import layout, step_form
@@ -533,22 +528,25 @@ def check():
 
 @bp.get("/confirmation")
 def confirmation():
-    """The reference, what happens next, and the comparison in plain words."""
+    """The reference, what happens next, and what the specialist may ask about (no verdict)."""
     screening = _current()
     if screening is None:
         return _no_draft()
     if not screening.is_submitted:
         return redirect(_continue_url(screening))
-    evaluation = screening.evaluation or {}
+    from .pdf import summary_for
+
+    summary = summary_for(screening)
+    # What no profile could tell from the answers, named once, in the stored words.
+    not_known = dict.fromkeys(
+        row.title for table in summary.profiles for row in table.rows if row.status == "unknown"
+    )
     return render_template(
         "patient/confirmation.html",
         screening=screening,
         **_advice_context(screening.answers or {}),
-        criteria=evaluation.get("criteria", []),
-        flags=evaluation.get("flags", []),
-        overall_label=OVERALL_LABELS.get(evaluation.get("overall", ""), ""),
-        overall_explanation=OVERALL_EXPLANATIONS.get(evaluation.get("overall", ""), ""),
-        status_labels=STATUS_LABELS,
+        not_known=list(not_known),
+        questions=summary.questions,
         minutes=current_app.config["SENT_SESSION_MINUTES"],
     )
 
