@@ -18,11 +18,8 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from .criteria import EMERGENCY, LEVELS, URGENT  # noqa: F401 - the levels, named once
 from .i18n import gettext as _
-
-EMERGENCY = "emergency"
-URGENT = "urgent"
-LEVELS = (EMERGENCY, URGENT)  # highest first
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ token; no id or token ever appears in a URL. Nothing a patient types is logged.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -108,6 +109,25 @@ def _current() -> Screening | None:
             screening = None
         cached = request.environ[_CACHE_KEY] = (token, screening)
     return cached[1]
+
+
+def _write_draft(write: Callable[[], Any]) -> Response | None:
+    """Run a write to this browser's draft and commit; None when it landed.
+
+    A draft sent from another tab a moment ago keeps its sent answers exactly (the confirmation
+    is shown); one deleted meanwhile is forgotten here (the deleted page is shown).
+    """
+    try:
+        write()
+    except drafts.AlreadySubmitted:
+        db.session.rollback()
+        return redirect(url_for("patient.confirmation"))
+    except drafts.DraftGone:
+        db.session.rollback()
+        _forget()
+        return redirect(url_for("patient.deleted"))
+    db.session.commit()
+    return None
 
 
 def _upgrade(screening: Screening) -> Screening | None:
@@ -383,22 +403,23 @@ def step(step_key: str):
                 "clear them, then select ‘Save and come back later’ again."
             )
         return _render_step(step, form, answers, notice=notice)
-    try:
+    codes: list[str] = []
+
+    def save() -> None:
         drafts.save_step(screening, step.key, values)
-        code = None
         if saving:
-            code = drafts.issue_resume_code(
-                screening, current_app.config["SECRET_KEY"], current_app.config["RESUME_CODE_DAYS"]
+            codes.append(
+                drafts.issue_resume_code(
+                    screening,
+                    current_app.config["SECRET_KEY"],
+                    current_app.config["RESUME_CODE_DAYS"],
+                )
             )
-    except drafts.AlreadySubmitted:
-        # Sent from another tab a moment ago: the sent answers stay exactly as they were.
-        db.session.rollback()
-        return redirect(url_for("patient.confirmation"))
-    except drafts.DraftGone:
-        db.session.rollback()
-        _forget()
-        return redirect(url_for("patient.deleted"))
-    db.session.commit()
+
+    lost = _write_draft(save)
+    if lost is not None:
+        return lost
+    code = codes[0] if codes else None
     if code is not None:
         return _saved_page(screening, code, step)
     return redirect(_next_url(step, screening, rechecking))
@@ -449,16 +470,9 @@ def urgent():
     else:
         rechecking = request.args.get("recheck") == "1"
         next_url = _after(after, screening, rechecking)
-        try:
-            drafts.record_advice(screening, level)
-        except drafts.AlreadySubmitted:
-            db.session.rollback()
-            return redirect(url_for("patient.confirmation"))
-        except drafts.DraftGone:
-            db.session.rollback()
-            _forget()
-            return redirect(url_for("patient.deleted"))
-        db.session.commit()
+        lost = _write_draft(lambda: drafts.record_advice(screening, level))
+        if lost is not None:
+            return lost
     return render_template(
         "patient/urgent.html",
         **_advice_context(answers),

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from support import FULL, MINIMAL, form_data
+from support import EVERY_TREATMENT, FULL, MINIMAL, form_data
 from support.clinic import ADMIN_PASSWORD, make_clinician, make_screening, sign_in
 
 from screening import accounts, drafts, questionnaire
@@ -96,27 +96,6 @@ VALUE = st.one_of(
 # A field missing (empty list), once, or repeated.
 FIELD = st.lists(VALUE, max_size=4)
 
-
-# Every treatment tried, each with its own answers: every page of the questionnaire is asked.
-EVERY_TREATMENT = {
-    **FULL,
-    "treatments_tried": [
-        "physical_therapy",
-        "home_exercise",
-        "medication",
-        "activity_modification",
-        "si_belt",
-        "manual_therapy",
-        "steroid_injection",
-        "radiofrequency_ablation",
-    ],
-    "manual_therapy_weeks": 6,
-    "manual_therapy_result": "temporary_relief",
-    "steroid_injection_count": 2,
-    "steroid_injection_relief_weeks": 3,
-    "steroid_injection_result": "temporary_relief",
-    "radiofrequency_ablation_result": "no_relief",
-}
 
 START = st.sampled_from(["empty", "minimal", "full", "every_treatment"])
 STARTING_ANSWERS = {

@@ -12,7 +12,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from support import csrf_token
+from support import EMERGENCY_KEYS, URGENT_KEYS, csrf_token
 
 from screening import questionnaire
 from screening.extensions import db
@@ -102,20 +102,8 @@ POSTS: dict[str, dict[str, object]] = {
         "regular_opioids": "no",
         "nicotine_use": "no",
     },
-    "safety_emergency": dict.fromkeys(
-        (
-            "rf_bladder_bowel",
-            "rf_saddle_numbness",
-            "rf_leg_weakness",
-            "rf_sexual_function",
-            "rf_major_trauma",
-            "rf_minor_trauma",
-        ),
-        "no",
-    ),
-    "safety_urgent": dict.fromkeys(
-        ("rf_fever", "rf_weight_loss", "rf_cancer", "rf_night_pain", "rf_immune", "rf_lump"), "no"
-    ),
+    "safety_emergency": dict.fromkeys(EMERGENCY_KEYS, "no"),
+    "safety_urgent": dict.fromkeys(URGENT_KEYS, "no"),
 }
 
 # The pages a patient with POSTS sees, in order: two treatments tried, so two treatment pages.

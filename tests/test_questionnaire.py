@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import FULL, MINIMAL, RED_FLAG_KEYS, full
+from support import EVERY_TREATMENT, FULL, MINIMAL, RED_FLAG_KEYS, full
 
 from screening import questionnaire as q
 from screening.engine import evaluate
@@ -92,26 +92,6 @@ DICTIONARY_KEYS = {
         "nicotine_use",
     ],
 }
-
-# Every treatment tried, each with its own answers: every treatment page is asked.
-EVERY_TREATMENT = full(
-    treatments_tried=[
-        "physical_therapy",
-        "home_exercise",
-        "medication",
-        "activity_modification",
-        "si_belt",
-        "manual_therapy",
-        "steroid_injection",
-        "radiofrequency_ablation",
-    ],
-    manual_therapy_weeks=6,
-    manual_therapy_result="temporary_relief",
-    steroid_injection_count=2,
-    steroid_injection_relief_weeks=3,
-    steroid_injection_result="temporary_relief",
-    radiofrequency_ablation_result="no_relief",
-)
 
 
 def test_keys_are_unique_and_every_step_question_is_defined_once():

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select, update
-from support import full
+from support import EVERY_TREATMENT, full
 from support.clinic import make_draft, make_screening
 
 from screening import questionnaire, retention
@@ -169,27 +169,6 @@ def test_purge_command_with_a_clinic_retention_period(make_app):
 
 
 # --- deletion by the patient ------------------------------------------------------------------
-
-
-# Every treatment tried, each with its own answers: every page of the questionnaire is shown.
-EVERY_TREATMENT = {
-    "treatments_tried": [
-        "physical_therapy",
-        "home_exercise",
-        "medication",
-        "activity_modification",
-        "si_belt",
-        "manual_therapy",
-        "steroid_injection",
-        "radiofrequency_ablation",
-    ],
-    "manual_therapy_weeks": 6,
-    "manual_therapy_result": "temporary_relief",
-    "steroid_injection_count": 2,
-    "steroid_injection_relief_weeks": 3,
-    "steroid_injection_result": "temporary_relief",
-    "radiofrequency_ablation_result": "no_relief",
-}
 
 
 def test_every_step_and_check_page_links_to_delete(client):

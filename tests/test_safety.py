@@ -14,21 +14,12 @@ import re
 import pypdf
 import pytest
 from sqlalchemy import select, update
-from support import FULL, form_data
+from support import EMERGENCY_KEYS, FULL, URGENT_KEYS, form_data
 
 from screening import drafts, questionnaire
 from screening.extensions import db
 from screening.models import Screening, utcnow
 
-EMERGENCY_KEYS = (
-    "rf_bladder_bowel",
-    "rf_saddle_numbness",
-    "rf_leg_weakness",
-    "rf_sexual_function",
-    "rf_major_trauma",
-    "rf_minor_trauma",
-)
-URGENT_KEYS = ("rf_fever", "rf_weight_loss", "rf_cancer", "rf_night_pain", "rf_immune", "rf_lump")
 EMERGENCY_TITLE = "Call 999 or go to an emergency department now"
 URGENT_TITLE = "Contact your doctor today"
 

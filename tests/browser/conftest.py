@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from support import EMERGENCY_KEYS, URGENT_KEYS
 from werkzeug.serving import make_server
 
 from screening import create_app
@@ -102,27 +103,10 @@ def page(browser: Browser) -> Iterator[Page]:
 # checkboxes as "name:value", text boxes by id (a date's boxes are "<key>-day", "-month", "-year";
 # feet and inches "<key>-ft", "-in"). Two treatments tried, so two treatment pages; two numbing
 # injections, so injection 2 is asked too.
-SAFETY_EMERGENCY_KEYS = (
-    "rf_bladder_bowel",
-    "rf_saddle_numbness",
-    "rf_leg_weakness",
-    "rf_sexual_function",
-    "rf_major_trauma",
-    "rf_minor_trauma",
-)
-SAFETY_URGENT_KEYS = (
-    "rf_fever",
-    "rf_weight_loss",
-    "rf_cancer",
-    "rf_night_pain",
-    "rf_immune",
-    "rf_lump",
-)
-
 JOURNEY_FILLS: dict[str, dict] = {
     # The safety pages come first: "no" to each sign.
-    "safety_emergency": {"radios": [f"{k}:no" for k in SAFETY_EMERGENCY_KEYS]},
-    "safety_urgent": {"radios": [f"{k}:no" for k in SAFETY_URGENT_KEYS]},
+    "safety_emergency": {"radios": [f"{k}:no" for k in EMERGENCY_KEYS]},
+    "safety_urgent": {"radios": [f"{k}:no" for k in URGENT_KEYS]},
     "about": {
         "text": {
             "name": "Sam Patient",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
+from support import EMERGENCY_KEYS, URGENT_KEYS
 
 from screening import create_app
 from screening.extensions import db
@@ -18,16 +19,6 @@ pytestmark = pytest.mark.browser
 
 AXE_OPTIONS = {"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
 _axe = Axe()
-
-EMERGENCY_KEYS = (
-    "rf_bladder_bowel",
-    "rf_saddle_numbness",
-    "rf_leg_weakness",
-    "rf_sexual_function",
-    "rf_major_trauma",
-    "rf_minor_trauma",
-)
-URGENT_KEYS = ("rf_fever", "rf_weight_loss", "rf_cancer", "rf_night_pain", "rf_immune", "rf_lump")
 
 
 @pytest.fixture

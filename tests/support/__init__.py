@@ -39,6 +39,9 @@ RED_FLAG_KEYS = (
     "rf_lump",
 )
 
+EMERGENCY_KEYS = RED_FLAG_KEYS[:6]  # the first safety page
+URGENT_KEYS = RED_FLAG_KEYS[6:]  # the second
+
 # Only what is required, with no treatments tried.
 MINIMAL: dict[str, Any] = {
     "pain_started": "2026-10",
@@ -48,6 +51,28 @@ MINIMAL: dict[str, Any] = {
     "treatments_tried": ["none"],
     "diagnostic_injection": "no",
     **dict.fromkeys(RED_FLAG_KEYS, "no"),
+}
+
+
+# FULL with every treatment tried, each with its own answers: every page is shown.
+EVERY_TREATMENT: dict[str, Any] = {
+    **FULL,
+    "treatments_tried": [
+        "physical_therapy",
+        "home_exercise",
+        "medication",
+        "activity_modification",
+        "si_belt",
+        "manual_therapy",
+        "steroid_injection",
+        "radiofrequency_ablation",
+    ],
+    "manual_therapy_weeks": 6,
+    "manual_therapy_result": "temporary_relief",
+    "steroid_injection_count": 2,
+    "steroid_injection_relief_weeks": 3,
+    "steroid_injection_result": "temporary_relief",
+    "radiofrequency_ablation_result": "no_relief",
 }
 
 
