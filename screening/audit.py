@@ -34,6 +34,7 @@ ACTIONS: dict[str, Any] = {
     "worklist": _l("Opened the worklist"),
     "search": _l("Searched the worklist"),
     "view": _l("Opened a screening"),
+    "view_related": _l("Read beside a related screening (what changed)"),
     "view_summary": _l("Opened a printable summary"),
     "pdf_download": _l("Downloaded a PDF"),
     "review": _l("Marked a screening as reviewed"),

@@ -88,7 +88,36 @@ def _markdown(records: list[dict[str, Any]]) -> str:
                 f"| `{r['key']}` | {r['type']} | {'yes' if r['required'] else 'no'} | {rng} "
                 f"| {when or 'always'} | {text} |"
             )
+    lines += ["", *_csv_columns_markdown()]
     return "\n".join(lines) + "\n"
+
+
+def _csv_columns_markdown() -> list[str]:
+    """The CSV export's columns that are not question keys, with what each holds."""
+    from .counts import every_profile
+    from .exports import CSV_COLUMN_DOCS
+
+    lines = [
+        "## CSV export: the other columns",
+        "",
+        "The CSV export has one column per question key above (those only earlier questionnaire "
+        "versions asked come after the current ones) and, before them, these columns, in this "
+        "order (see `screening/exports.py`). Lists are semicolon-separated; a cell a spreadsheet "
+        "would run as a formula starts with a single quote.",
+        "",
+        "| column | holds |",
+        "| --- | --- |",
+    ]
+    for column, meaning in CSV_COLUMN_DOCS:
+        lines.append(f"| `{column}` | {_cell(meaning)} |")
+    lines += [
+        "",
+        "Profiles, stricter first, each with its criterion ids (`<profile>:<criterion id>`):",
+        "",
+    ]
+    for profile, ids in every_profile():
+        lines.append(f"- `{profile}`: " + ", ".join(f"`{i}`" for i in ids))
+    return lines
 
 
 @click.command("criteria")

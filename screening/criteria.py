@@ -1246,8 +1246,8 @@ DISAGREEMENTS: tuple[Disagreement, ...] = (
 # --- words shown with an evaluation (one place, for the web pages, the PDF and exports) -------
 
 STATUS_LABELS = {
-    "met": _l("Matches"),
-    "not_met": _l("Does not match"),
+    "met": _l("Met"),
+    "not_met": _l("Not met"),
     "unknown": _l("Not known"),
 }
 
@@ -1278,6 +1278,9 @@ OVERALL_EXPLANATIONS = {
         "answers were not known; the specialist can help fill the gaps."
     ),
 }
+
+# Page 1 of the summary counts each profile, the stricter first.
+STRICTER_FIRST = ("published", "documents")
 
 COUNTS_TEXT = _l(
     "%(met)s of %(total)s main criteria met, %(not_met)s not met, %(unknown)s not known"

@@ -43,17 +43,34 @@ def _random_group(n: int = 4) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(n))
 
 
-def create_draft() -> Screening:
-    """Start a new, empty draft with an unguessable token."""
+def create_draft(replaces: str | None = None) -> Screening:
+    """Start a new, empty draft with an unguessable token.
+
+    `replaces` is the reference of a screening this device sent before, when the patient chose
+    to start a new screening after it: the new draft is linked to it (`replaces_id`), and the
+    sent screening itself is left exactly as it was. A reference that names no sent screening
+    (deleted since by retention) links nothing.
+    """
+    earlier = sent_id(replaces) if replaces else None
     screening = Screening(
         token=secrets.token_urlsafe(32),
         status="draft",
         answers={},
         questionnaire_version=questionnaire.QUESTIONNAIRE_VERSION,
+        replaces_id=earlier,
     )
     db.session.add(screening)
     db.session.flush()
     return screening
+
+
+def sent_id(reference: str) -> int | None:
+    """The id of the sent screening with this reference, or None (never a draft's)."""
+    return db.session.scalar(
+        select(Screening.id).where(
+            Screening.reference == reference, Screening.status == "submitted"
+        )
+    )
 
 
 def by_token(token: str | None) -> Screening | None:

@@ -4,7 +4,10 @@ Both derive from the questionnaire definitions: CSV columns are the data diction
 the FHIR Questionnaire's linkIds are the same keys. Both also carry what the clinic needs about
 red flags: each red flag raised with its level, every red-flag answer given over time with the
 advice shown, and the clinic's follow-ups (CSV: four columns after "overall"; FHIR: extensions
-of the QuestionnaireResponse, under the canonical base, see `red_flag_extensions`). A screening is exported with the release it
+of the QuestionnaireResponse, under the canonical base, see `red_flag_extensions`). The CSV also
+carries the review status, the points to discuss and every profile's comparison (each
+criterion's status and the main criteria counted, stricter profile first), all described by
+`CSV_COLUMN_DOCS` (listed in docs/data-dictionary.md). A screening is exported with the release it
 was answered under (`questionnaire_version`): its answers under its own keys, its FHIR response
 pointing at its own version of the Questionnaire. `export_csv` and `export_fhir` are what a
 clinician downloads: the file of a date range, audited (plain data in; only flushes).
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from . import follow_up, questionnaire, releases
+from . import counts, follow_up, questionnaire, releases
 from .definition import Definition
 from .extensions import db
 from .models import Screening
@@ -74,6 +77,26 @@ META_COLUMNS = (
 RED_FLAG_COLUMNS = ("red_flag_level", "red_flags_raised", "red_flag_history", "follow_ups")
 
 
+# Whether and when a clinician marked the screening as reviewed.
+REVIEW_COLUMNS = ("reviewed", "reviewed_at")
+# The points to discuss (flags, the same for every profile): raised, by id in their listed order;
+# how many; and those that could not be checked (an answer missing or "not sure").
+FLAG_COLUMNS = ("flags", "flags_count", "flags_unknown")
+# Each profile's main criteria counted by status, as "<profile>:main_<status>".
+COUNT_COLUMNS = ("main_met", "main_not_met", "main_unknown", "main_total")
+
+
+def profile_columns() -> list[str]:
+    """Every profile's columns, stricter profile first (published, then documents): its main
+    criteria counted (COUNT_COLUMNS), then each criterion's status, "<profile>:<criterion id>",
+    main or not; the current release's criteria first, then those only earlier releases had."""
+    return [
+        f"{profile}:{name}"
+        for profile, ids in counts.every_profile()
+        for name in (*COUNT_COLUMNS, *ids)
+    ]
+
+
 def criterion_columns() -> list[str]:
     """One column per criterion of the default profile, criterion_<id>: the current release's
     criteria first, then those only earlier releases had."""
@@ -91,9 +114,59 @@ def question_columns() -> list[str]:
 
 
 def csv_columns() -> list[str]:
-    """The header row: screening facts, red flags and follow-ups, each criterion's status, then
-    every question key."""
-    return [*META_COLUMNS, *RED_FLAG_COLUMNS, *criterion_columns(), *question_columns()]
+    """The header row: screening facts, red flags and follow-ups, each criterion's status in the
+    default profile (as before), the review, the points to discuss, every profile's counts and
+    statuses, then every question key. New columns are added before the question keys."""
+    return [
+        *META_COLUMNS,
+        *RED_FLAG_COLUMNS,
+        *criterion_columns(),
+        *REVIEW_COLUMNS,
+        *FLAG_COLUMNS,
+        *profile_columns(),
+        *question_columns(),
+    ]
+
+
+# What each column that is not a question key holds, for docs/data-dictionary.md.
+CSV_COLUMN_DOCS: tuple[tuple[str, str], ...] = (
+    ("reference", "the screening's reference, SIJ-XXXX-XXXX"),
+    ("submitted_at", "when it was sent, ISO 8601 in UTC"),
+    ("questionnaire_version", "the questionnaire version it was answered under"),
+    ("criteria_version", "the criteria version its comparison used"),
+    (
+        "overall",
+        "the default profile's overall code: urgent, consistent, not_consistent, incomplete",
+    ),
+    ("red_flag_level", "emergency, urgent or empty"),
+    ("red_flags_raised", "each red flag with its level, emergency first: `rf_fever:urgent;...`"),
+    (
+        "red_flag_history",
+        "every safety answer and advice shown, in order, UTC: "
+        "`rf_fever=yes@2026-12-04T14:03:00Z;advised=urgent@...`",
+    ),
+    ("follow_ups", "one line per follow-up, oldest first: `action@time by email: note`"),
+    (
+        "criterion_<id>",
+        "the default profile's status of a criterion (met, not_met, unknown), "
+        "the same as `documents:<id>`; kept for existing readers",
+    ),
+    ("reviewed", "yes or no: marked as reviewed by a clinician"),
+    ("reviewed_at", "when it was marked as reviewed, ISO 8601 in UTC; empty when not"),
+    ("flags", "the points to discuss raised, by id, semicolon-separated"),
+    ("flags_count", "how many points to discuss were raised"),
+    ("flags_unknown", "the points to discuss that could not be checked, by id"),
+    (
+        "<profile>:main_met, <profile>:main_not_met, <profile>:main_unknown, <profile>:main_total",
+        "a profile's main criteria counted by status; empty when the screening's release has no "
+        "such profile",
+    ),
+    (
+        "<profile>:<criterion id>",
+        "a profile's status of one criterion, main or not: met, "
+        "not_met, unknown; empty when the screening's release did not compare it",
+    ),
+)
 
 
 def safe_cell(text: str) -> str:
@@ -137,9 +210,50 @@ def csv_row(screening: Screening) -> dict[str, str]:
     }
     for column in criterion_columns():
         row[column] = _cell(statuses.get(column.removeprefix("criterion_")))
+    row.update(review_cells(screening))
+    row.update(comparison_cells(screening))
     answers = screening.answers or {}
     for key in question_columns():
         row[key] = _cell(answers.get(key))
+    return row
+
+
+def review_cells(screening: Screening) -> dict[str, str]:
+    """The review columns of a screening's row (see REVIEW_COLUMNS)."""
+    return {
+        "reviewed": _cell(screening.reviewed_at is not None),
+        "reviewed_at": _cell(screening.reviewed_at),
+    }
+
+
+def comparison_cells(screening: Screening) -> dict[str, str]:
+    """The points to discuss and every profile's counts and statuses (see FLAG_COLUMNS and
+    profile_columns), read from the stored evaluations with the screening's own release."""
+    seen = counts.overview(
+        screening.evaluation,
+        screening.other_evaluations,
+        questionnaire_version=screening.questionnaire_version,
+        answers=screening.answers,
+        submitted_on=screening.submitted_at.date() if screening.submitted_at else None,
+    )
+    row = {
+        "flags": _cell(list(seen.flags)),
+        "flags_count": _cell(seen.flag_count) if screening.evaluation else "",
+        "flags_unknown": _cell(list(seen.flags_unknown)),
+    }
+    for profile, ids in counts.every_profile():
+        found = seen.by_key(profile)
+        c = found.counts if found else None
+        row.update(
+            {
+                f"{profile}:main_met": _cell(c.met if c else None),
+                f"{profile}:main_not_met": _cell(c.not_met if c else None),
+                f"{profile}:main_unknown": _cell(c.unknown if c else None),
+                f"{profile}:main_total": _cell(c.total if c else None),
+            }
+        )
+        for criterion in ids:
+            row[f"{profile}:{criterion}"] = _cell(found.statuses.get(criterion) if found else None)
     return row
 
 

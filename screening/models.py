@@ -59,6 +59,12 @@ class Screening(db.Model):
     # When the patient last answered (or confirmed) the safety pages: a draft resumed more than
     # 24 hours later asks them again.
     safety_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The screening this one replaces: the patient sent answers from this device before and
+    # chose to start a new screening. Set on the new draft when it is made, never on the sent
+    # one (once sent, a screening never changes); emptied when the earlier one is deleted.
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screening.id", ondelete="SET NULL"), index=True
+    )
 
     # Set once, on submit.
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -41,6 +42,10 @@ SESSION_KEY = "screening_token"
 # not extend it): a shared device or an earlier resume code shows nothing after that.
 SENT_KEY = "sent_token"
 _CACHE_KEY = "screening.patient"  # the request's own lookup of its screening
+# What this browser sent last, kept after the sent session ends so that "Start now" can say so:
+# [reference, time sent (ISO, UTC)], nothing about health. Kept PERMANENT_SESSION_LIFETIME from
+# the time sent (later requests do not extend it); "Finish and close" clears it at once.
+SENT_BEFORE_KEY = "sent_before"
 # A draft answered under earlier questions is converted to the current ones on its next load
 # (drafts.upgrade_draft); this browser is then shown first the page with a new or unanswered
 # question, once, saying that the questions changed: [token, page key].
@@ -187,6 +192,52 @@ def _forget() -> None:
     request.environ.pop(_CACHE_KEY, None)
 
 
+@dataclass(frozen=True)
+class SentBefore:
+    """What this browser sent last: its reference and when (the marker in the session)."""
+
+    reference: str
+    sent_at: dt.datetime
+
+    @property
+    def sent_on(self) -> str:
+        """The day it was sent, in words (22 November 2026)."""
+        return questionnaire.long_date(self.sent_at.date())
+
+
+def _mark_sent(screening: Screening) -> None:
+    """Remember on this browser that it sent `screening`: its reference and time only."""
+    session[SENT_KEY] = screening.token
+    sent = screening.submitted_at or utcnow()
+    if sent.tzinfo is None:  # SQLite returns naive datetimes
+        sent = sent.replace(tzinfo=dt.UTC)
+    session[SENT_BEFORE_KEY] = [
+        screening.reference,
+        sent.astimezone(dt.UTC).isoformat(timespec="seconds"),
+    ]
+
+
+def _sent_before() -> SentBefore | None:
+    """What this browser sent last, while the marker holds; an expired one is dropped."""
+    mark = session.get(SENT_BEFORE_KEY)
+    if mark is None:
+        return None
+    sent = None
+    # The cookie is signed, so only this app wrote it; an earlier shape is simply dropped.
+    if isinstance(mark, list) and len(mark) == 2 and all(isinstance(v, str) for v in mark):
+        try:
+            sent = dt.datetime.fromisoformat(mark[1])
+        except ValueError:
+            sent = None
+    if sent is None or sent.tzinfo is None:
+        session.pop(SENT_BEFORE_KEY, None)
+        return None
+    if utcnow() >= sent + current_app.permanent_session_lifetime:
+        session.pop(SENT_BEFORE_KEY, None)
+        return None
+    return SentBefore(mark[0], sent)
+
+
 def own_sent_screening() -> Screening:
     """The screening this browser sent, while it may still read it, or 404."""
     screening = _current()
@@ -293,7 +344,45 @@ def begin():
     ):
         # Never drop answers in progress by accident: ask first.
         return render_template("patient/start_again.html", continue_url=_continue_url(current))
+    earlier = _sent_before()
+    if earlier is not None:
+        # Sent from this browser before: say so, and the clinic is told about changes; a new
+        # screening only when the patient chooses it (start_new).
+        return _sent_before_page(earlier)
     screening = drafts.create_draft()
+    db.session.commit()
+    _bind(screening)
+    return redirect(_step_url(_steps()[0]))
+
+
+def _sent_before_page(earlier: SentBefore, status: int = 200) -> tuple[str, int]:
+    """The interruption after "Start now" on a browser that sent answers before."""
+    return (
+        render_template(
+            "patient/sent_before.html",
+            reference=earlier.reference,
+            sent_on=earlier.sent_on,
+        ),
+        status,
+    )
+
+
+@bp.post("/start/new")
+@limiter.limit(lambda: current_app.config["START_LIMIT"])
+def start_new():
+    """Start a new screening on purpose after sending one: a new draft that replaces it.
+
+    The earlier screening is the one this browser's marker names, never one named by the form:
+    the form's reference only has to match it (a page left open while another screening was
+    sent shows the interruption again). Nothing of the sent screening changes.
+    """
+    earlier = _sent_before()
+    if earlier is None:
+        # The marker ended (or Finish and close), or the post came from elsewhere.
+        return render_template("patient/start_new_ended.html"), 400
+    if request.form.get("reference") != earlier.reference:
+        return _sent_before_page(earlier, 400)
+    screening = drafts.create_draft(replaces=earlier.reference)
     db.session.commit()
     _bind(screening)
     return redirect(_step_url(_steps()[0]))
@@ -519,7 +608,7 @@ def check():
     except drafts.AlreadySubmitted:
         # A double click: the first request sent it, from this same browser a moment ago.
         db.session.rollback()
-        session[SENT_KEY] = screening.token
+        _mark_sent(screening)
         return redirect(url_for("patient.confirmation"))
     except drafts.DraftGone:
         db.session.rollback()
@@ -531,7 +620,7 @@ def check():
         step = questionnaire.step_of(e.key)
         return redirect(_step_url(step, True, e.key) if step else _continue_url(screening))
     db.session.commit()
-    session[SENT_KEY] = screening.token
+    _mark_sent(screening)
     # The clinic's red-flag email (a reference only): after the commit, never failing the
     # patient's submission; one that cannot be sent now is sent by `flask send-alerts`.
     from . import alerts
@@ -551,15 +640,11 @@ def confirmation():
     from .pdf import summary_for
 
     summary = summary_for(screening)
-    # What no profile could tell from the answers, named once, in the stored words.
-    not_known = dict.fromkeys(
-        row.title for table in summary.profiles for row in table.rows if row.status == "unknown"
-    )
     return render_template(
         "patient/confirmation.html",
         screening=screening,
         **_advice_context(screening.answers or {}),
-        not_known=list(not_known),
+        not_known=summary.not_known,
         questions=summary.questions,
         minutes=current_app.config["SENT_SESSION_MINUTES"],
     )
@@ -587,7 +672,16 @@ def summary() -> Response:
     """The print-friendly HTML summary of the screening this browser sent."""
     from .pdf import render_summary_html
 
-    response = Response(render_summary_html(own_sent_screening()), mimetype="text/html")
+    # The patient's version: their answers, what happens next, what the specialist may ask
+    # about; no statuses or counts (those are for the clinic).
+    response = Response(
+        render_summary_html(
+            own_sent_screening(),
+            audience="patient",
+            back_url=url_for("patient.confirmation"),
+        ),
+        mimetype="text/html",
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -597,7 +691,7 @@ def summary_pdf() -> Response:
     """The PDF summary of the screening this browser sent, as a download."""
     from .pdf import pdf_response  # WeasyPrint: only when a PDF is asked for
 
-    response = pdf_response(own_sent_screening())
+    response = pdf_response(own_sent_screening(), audience="patient")
     db.session.commit()  # keep the freshly rendered bytes in the cache
     return response
 

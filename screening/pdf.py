@@ -36,17 +36,25 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import pdf_tags, releases
 from .extensions import db
 from .follow_up import follow_up_rows
 from .models import PdfCache, Screening
+from .print_css import page_css
+from .questionnaire import long_date
 from .summary import Summary, build_summary
 
+# The summary's own structure tree (PDF/UA-1); other WeasyPrint calls keep WeasyPrint's.
+pdf_tags.install()
+
 STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
-STYLESHEET = STATIC_DIR / "summary.css"
-TEMPLATE = "summary/summary.html"
+STYLESHEET = STATIC_DIR / "summary.css"  # the current release's (each release names its own)
 # Bump when the template, the stylesheet or this module change what a PDF looks like:
 # it is part of the cache key, so old cached bytes are not served any more.
-RENDER_VERSION = "summary-2026.12-1"
+RENDER_VERSION = "summary-2026.12-2"
+# Who reads it: the clinic (everything, with the comparison with criteria) or the patient
+# (their answers, what happens next and what the specialist may ask about: no statuses).
+AUDIENCES = ("clinician", "patient")
 PAPER_SIZES = {"A4": "A4", "LETTER": "Letter"}
 # Only these kinds of local file may be fetched (the stylesheet, fonts and small images we ship).
 ALLOWED_SUFFIXES = {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".jpeg", ".svg"}
@@ -110,52 +118,44 @@ def paper_size(value: str | None = None) -> str:
     return PAPER_SIZES.get((value or "A4").strip().upper(), "A4")
 
 
-def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def page_css(size: str) -> str:
-    """The @page rules that depend on settings and language: paper size and 'Page N of M'."""
-    # One sentence for translators; its placeholders become CSS counters.
-    words = _("Page %(page)s of %(pages)s", page="\x00page\x00", pages="\x00pages\x00")
-    parts = []
-    for piece in re.split(r"\x00(pages?)\x00", words):
-        if piece in ("page", "pages"):
-            parts.append(f"counter({piece})")
-        elif piece:
-            parts.append(_css_string(piece))
-    return f"@page {{ size: {size}; @bottom-right {{ content: {' '.join(parts)}; }} }}"
-
-
 @lru_cache(maxsize=1)
 def _font_config() -> FontConfiguration:
     # One font configuration per process: fonts are looked up once, not per render.
     return FontConfiguration()
 
 
-@lru_cache(maxsize=8)
-def _stylesheets(size: str, page_rules: str) -> tuple[CSS, CSS]:
-    # Parsed once per paper size and language; the fetcher only ever sees our own file.
+@lru_cache(maxsize=16)
+def _stylesheets(sheet: Path, size: str, page_rules: str) -> tuple[CSS, CSS]:
+    # Parsed once per stylesheet, paper size and language; the fetcher only sees our own files.
     fetcher = StaticOnlyURLFetcher()
     return (
-        CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=_font_config()),
+        CSS(filename=str(sheet), url_fetcher=fetcher, font_config=_font_config()),
         CSS(string=page_rules, url_fetcher=fetcher, font_config=_font_config()),
     )
 
 
+def stylesheet_of(summary: Summary) -> Path:
+    """The stylesheet of the release a summary was sent under."""
+    return STATIC_DIR / releases.of(summary.questionnaire_version).summary_stylesheet
+
+
 def render_pdf(
-    html: str, size: str | None = None, fetcher: StaticOnlyURLFetcher | None = None
+    html: str,
+    size: str | None = None,
+    fetcher: StaticOnlyURLFetcher | None = None,
+    stylesheet: Path = STYLESHEET,
 ) -> bytes:
     """Render summary HTML to a tagged PDF/UA document with the restricted fetcher."""
     size = paper_size(size)
     fetcher = fetcher or StaticOnlyURLFetcher()
     document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(
-        stylesheets=list(_stylesheets(size, page_css(size))),
-        pdf_variant="pdf/ua-1",
-        presentational_hints=False,
-        font_config=_font_config(),
-    )
+    with pdf_tags.tagging():
+        return document.write_pdf(
+            stylesheets=list(_stylesheets(stylesheet, size, page_css(size))),
+            pdf_variant="pdf/ua-1",
+            presentational_hints=False,
+            font_config=_font_config(),
+        )
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -178,28 +178,60 @@ def summary_for(screening: Screening) -> Summary:
         questionnaire_version=screening.questionnaire_version,
         red_flag_history=screening.red_flag_history or [],
     )
-    return dataclasses.replace(summary, follow_ups=follow_up_rows(screening))
+    return dataclasses.replace(
+        summary, follow_ups=follow_up_rows(screening), replaces=_replaces(screening)
+    )
 
 
-def render_html(summary: Summary, *, stylesheet_url: str | None = None) -> str:
-    """Render the one summary template; the PDF passes no stylesheet URL (it gets a file)."""
+def _replaces(screening: Screening) -> str:
+    """ "Replaces SIJ-… (sent 22 November 2026)" when the patient sent answers again."""
+    earlier = db.session.get(Screening, screening.replaces_id) if screening.replaces_id else None
+    if earlier is None or not earlier.is_submitted or earlier.submitted_at is None:
+        return ""
+    return _(
+        "Replaces %(reference)s (sent %(date)s): the patient sent answers again.",
+        reference=earlier.reference,
+        date=long_date(_utc(earlier.submitted_at).date()),
+    )
+
+
+def render_html(
+    summary: Summary,
+    *,
+    stylesheet_url: str | None = None,
+    audience: str = "clinician",
+    back_url: str | None = None,
+) -> str:
+    """Render the summary template of the summary's release; the PDF passes no stylesheet URL
+    (it gets a file) and no Back link."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}")
     return render_template(
-        TEMPLATE,
+        releases.of(summary.questionnaire_version).summary_template,
         s=summary,
         lang=str(get_locale() or "en") if has_request_context() else "en",
         created=_utc(summary.submitted_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
         stylesheet_url=stylesheet_url,
+        audience=audience,
+        back_url=back_url,
     )
 
 
-def render_summary_html(screening: Screening) -> str:
-    """The print-friendly HTML page of a submitted screening's summary (links summary.css)."""
+def render_summary_html(
+    screening: Screening, *, audience: str = "clinician", back_url: str | None = None
+) -> str:
+    """The print-friendly HTML page of a submitted screening's summary (links its stylesheet)."""
+    summary = summary_for(screening)
+    sheet = releases.of(summary.questionnaire_version).summary_stylesheet
     return render_html(
-        summary_for(screening), stylesheet_url=url_for("static", filename="summary.css")
+        summary,
+        stylesheet_url=url_for("static", filename=sheet),
+        audience=audience,
+        back_url=back_url,
     )
 
 
-def input_hash(screening: Screening, size: str | None = None) -> str:
+def input_hash(screening: Screening, size: str | None = None, audience: str = "clinician") -> str:
     """A sha256 of everything the PDF shows, so a cached PDF is reused only when identical."""
     payload = {
         "answers": screening.answers,
@@ -209,11 +241,13 @@ def input_hash(screening: Screening, size: str | None = None) -> str:
         "questionnaire_version": screening.questionnaire_version,
         "red_flag_history": screening.red_flag_history or [],
         "reference": screening.reference,
+        "replaces_id": screening.replaces_id,
         "submitted_at": _utc(screening.submitted_at).isoformat()
         if screening.submitted_at
         else None,
         "paper_size": paper_size(size),
         "render_version": RENDER_VERSION,
+        "audience": audience,
         "locale": str(get_locale() or "en") if has_request_context() else "en",
     }
     if screening.follow_ups:
@@ -226,9 +260,9 @@ def input_hash(screening: Screening, size: str | None = None) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def get_or_render_pdf(screening: Screening) -> bytes:
+def get_or_render_pdf(screening: Screening, audience: str = "clinician") -> bytes:
     """The PDF bytes of a submitted screening: from the cache, or rendered and stored (flush only)."""
-    key = input_hash(screening)
+    key = input_hash(screening, audience=audience)
     cached = db.session.scalar(
         select(PdfCache.pdf).where(
             PdfCache.screening_id == screening.id, PdfCache.input_hash == key
@@ -236,7 +270,8 @@ def get_or_render_pdf(screening: Screening) -> bytes:
     )
     if cached is not None:
         return bytes(cached)  # some drivers give a memoryview for binary columns
-    pdf = render_pdf(render_html(summary_for(screening)))
+    summary = summary_for(screening)
+    pdf = render_pdf(render_html(summary, audience=audience), stylesheet=stylesheet_of(summary))
     try:
         # A savepoint: when a concurrent request stored the same PDF first, keep theirs.
         with db.session.begin_nested():
@@ -251,9 +286,9 @@ def pdf_filename(screening: Screening) -> str:
     return re.sub(r"[^A-Za-z0-9-]", "", screening.reference or "SIJ") + ".pdf"
 
 
-def pdf_response(screening: Screening) -> Response:
+def pdf_response(screening: Screening, audience: str = "clinician") -> Response:
     """A download response of a submitted screening's PDF: attachment, never cached."""
-    response = Response(get_or_render_pdf(screening), mimetype="application/pdf")
+    response = Response(get_or_render_pdf(screening, audience), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{pdf_filename(screening)}"'
     response.headers["Cache-Control"] = "no-store"
     return response

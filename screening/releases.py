@@ -23,6 +23,10 @@ class Release:
     questionnaire: Definition
     criteria: ModuleType
     engine: ModuleType
+    # How its summaries look: the template and stylesheet its screenings were sent with (a
+    # release's summary is frozen with it, so a sent screening prints as it was sent).
+    summary_template: str = "summary/summary.html"
+    summary_stylesheet: str = "summary.css"
 
     @property
     def version(self) -> str:
@@ -37,7 +41,13 @@ def current() -> Release:
 
 # Earlier releases, frozen: screenings answered under them are shown with them.
 LEGACY: dict[str, Release] = {
-    "2026.11": Release(questionnaire_2026_11.DEFINITION, criteria_2026_11, engine_2026_11),
+    "2026.11": Release(
+        questionnaire_2026_11.DEFINITION,
+        criteria_2026_11,
+        engine_2026_11,
+        summary_template="summary_2026_11/summary.html",
+        summary_stylesheet="summary_2026_11.css",
+    ),
 }
 
 

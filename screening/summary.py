@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from . import advice, questionnaire, releases
+from . import advice, glance, questionnaire, releases
 from .presenter import AnswerRow, AnswerSection, present
 from .releases import Release
 
@@ -151,6 +151,16 @@ class Summary:
     red_flag_times_note: str = ""
     # What the clinic recorded since (pdf.summary_for adds them; none in a preview).
     follow_ups: tuple[FollowUpRow, ...] = ()
+    # From questionnaire 2026.12: page 1 at a glance, the running header's patient, what no
+    # profile could tell from the answers (the specialist may ask), and the published sources
+    # cited, each as (name, date, address).
+    glance: glance.Glance | None = None
+    patient_name: str = ""
+    patient_born: str = ""
+    not_known: tuple[str, ...] = ()
+    published_sources: tuple[tuple[str, str, str], ...] = ()
+    # "Replaces SIJ-… (sent 22 November 2026)": the patient sent answers again (pdf.summary_for).
+    replaces: str = ""
 
     def source_number(self, document: str, says: str) -> int | None:
         """The number of a seed-document sentence in the list of sources (None for a policy)."""
@@ -268,6 +278,26 @@ def build_summary(
     else:
         red = red_flag_part(release, answers, red_flag_history, submitted_at)
     answered = present(answers, on=on, definition=release.questionnaire)
+    extra: dict[str, Any] = {}
+    if hasattr(criteria, "STRICTER_FIRST"):  # from criteria 2026.12-1 (not the frozen 2026.11)
+        by_key = {row.key: row for section in answered for row in section.rows}
+        extra = {
+            "glance": glance.build(
+                answers,
+                answered,
+                release.questionnaire,
+                tables,
+                questionnaire.TREATMENTS,
+                criteria.STRICTER_FIRST,
+            ),
+            "patient_name": by_key["name"].value if "name" in by_key else "",
+            "patient_born": by_key["date_of_birth"].value if "date_of_birth" in by_key else "",
+            # Said once, in the criteria's words, whichever profile could not tell it.
+            "not_known": tuple(
+                dict.fromkeys(r.title for t in tables for r in t.rows if r.status == "unknown")
+            ),
+            "published_sources": _published(release, tables, flags),
+        }
     return Summary(
         title=str(TITLE),
         disclaimer=str(DISCLAIMER),
@@ -289,6 +319,7 @@ def build_summary(
         flags_unknown_text=(
             str(criteria.FLAGS_UNKNOWN_TEXT) % {"what": ", ".join(unknown)} if unknown else ""
         ),
+        **extra,
     )
 
 
@@ -418,3 +449,17 @@ def _sources(
     cited = [s for t in tables for r in t.rows for s in r.sources]
     cited += [s for f in flags for s in f.sources]
     return tuple(dict.fromkeys(c for c in cited if c[0] in seeds))
+
+
+def _published(
+    release: Release, tables: list[ProfileTable], flags: tuple[FlagRow, ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """Every published source the tables and flags cite: name, date (with publisher), address."""
+    known = release.criteria.PUBLISHED
+    cited = [s[0] for t in tables for r in t.rows for s in r.sources]
+    cited += [s[0] for f in flags for s in f.sources]
+    return tuple(
+        (known[name].name, known[name].date, known[name].url)
+        for name in dict.fromkeys(cited)
+        if name in known
+    )

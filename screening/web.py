@@ -88,6 +88,13 @@ def init_app(app: Flask) -> None:
         if any("\x00" in v for v in values):
             abort(400)
 
+    @app.get("/summary-print.css", endpoint="summary_print_css")
+    def _summary_print_css() -> Response:
+        # Words only (the disclaimer, "Page N of M"): nothing of any screening.
+        from .print_css import browser_print_css
+
+        return Response(browser_print_css(), mimetype="text/css")
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         h = response.headers

@@ -18,6 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from .counts import Overview, overview
 from .criteria import OVERALL_LABELS
 from .extensions import db
 from .follow_up import LEVELS
@@ -149,6 +150,32 @@ def search(filters: Filters, page: int | None = 1, *, actor: Actor) -> Paginatio
     exact = next((ref for ref in shown if code and _alnum(ref) == code), None)
     actor.record("search" if filters.active else "worklist", reference=exact, detail=detail)
     return pagination
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the worklist: the screening and its comparisons counted (every profile,
+    stricter first, and the points to discuss), read from its stored evaluations."""
+
+    screening: Screening
+    overview: Overview
+
+
+def overview_of(screening: Screening) -> Overview:
+    """A sent screening's comparisons counted, from what was stored at its submission, with its
+    own release (no query: the page's rows are already loaded)."""
+    return overview(
+        screening.evaluation,
+        screening.other_evaluations,
+        questionnaire_version=screening.questionnaire_version,
+        answers=screening.answers,
+        submitted_on=screening.submitted_at.date() if screening.submitted_at else None,
+    )
+
+
+def rows(screenings: list[Screening]) -> list[Row]:
+    """The worklist's lines for one page of screenings."""
+    return [Row(s, overview_of(s)) for s in screenings]
 
 
 def submitted(reference: str) -> Screening | None:

@@ -6,8 +6,10 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import downgrade, upgrade
 from hypothesis import settings
 from sqlalchemy import URL, create_engine, make_url, text
 from support import csrf_token  # noqa: F401 - re-exported for tests
@@ -151,3 +153,24 @@ def csrf_app(make_app) -> Iterator[Flask]:
 def forget_prepared_database() -> Callable[[str], None]:
     """For tests that rebuild the schema: the next app recreates the tables of this URL."""
     return _prepared.discard
+
+
+# The migration tests (tests/test_migrations.py, tests/test_send_again.py).
+@pytest.fixture
+def migrated_app(tmp_path, forget_prepared_database):
+    """An app whose empty database was built by `flask db upgrade` alone."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'migrated.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_event_append_only() CASCADE"))
+        upgrade()
+        yield app
+        db.session.remove()  # an open transaction would block the downgrade on PostgreSQL
+        downgrade(revision="base")
+        # Leave the shared database as the other tests expect it.
+        db.create_all()
+    forget_prepared_database(url)

@@ -32,6 +32,7 @@ from screening.models import Clinician, Screening
 # Every (endpoint, method) of the application. A new route fails the test until it is added here.
 ACCESS: dict[tuple[str, str], str] = {
     ("static", "GET"): "public",
+    ("summary_print_css", "GET"): "public",  # words only: the disclaimer, "Page N of M"
     ("patient.start", "GET"): "public",
     ("patient.begin", "POST"): "public",
     ("patient.resume", "GET"): "public",
@@ -39,6 +40,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("patient.deleted", "GET"): "public",
     ("patient.finish", "POST"): "public",
     ("patient.finished", "GET"): "public",
+    # Start a new screening after sending one: without this browser's sent marker, a plain 400
+    # that starts nothing, binds nothing and leaves the session cookie alone.
+    ("patient.start_new", "POST"): "draft_post",
     ("patient.step", "GET"): "draft",
     # Without a draft in the session, a step post saves nothing, binds nothing and shows
     # nothing that was posted (it may come from another site).

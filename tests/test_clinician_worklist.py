@@ -58,7 +58,15 @@ def test_worklist_shows_submitted_screenings_newest_first_never_drafts(doctor_cl
     assert "Newer Patient" in page and "2026-12-24" in page and "2026-11-02 09:00" in page
     assert "Draft Person" not in page
     assert "Not reviewed" in page
-    assert "Every main criterion met" in page
+    # Each profile's main criteria counted, stricter first (FULL meets every one of both).
+    row = _row(page, newer.reference)
+    assert row.index("Published policies (a composite)") < row.index(
+        "What the patient articles mention"
+    )
+    assert row.count("<dd>9 of 9 met, 0 not met, 0 not known</dd>") == 1
+    assert row.count("<dd>4 of 4 met, 0 not met, 0 not known</dd>") == 1
+    assert "0 points to discuss" in row
+    assert "Every main criterion met" not in row  # counts, not the lenient outcome alone
 
 
 def test_worklist_is_paginated(doctor_client):
@@ -188,7 +196,7 @@ def test_screening_page_shows_the_summary_and_is_audited(doctor_client):
     assert page.status_code == 200
     text = page.text
     assert s.reference in text and "Alex Example" in text
-    assert "Patient details" in text and "All answers" in text  # the summary's sections
+    assert "At a glance" in text and "All answers" in text  # the summary's sections
     assert "Mark as reviewed" in text
     assert f"/clinician/screenings/{s.reference}/summary.pdf" in text
     assert "Urgent red flag" in text and "High temperature" in text

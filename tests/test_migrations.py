@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from screening import create_app
 from screening.extensions import db
 from screening.models import AuditEvent
-
-
-@pytest.fixture
-def migrated_app(tmp_path, forget_prepared_database):
-    """An app whose empty database was built by `flask db upgrade` alone."""
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'migrated.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path)})
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(sa.text("DROP FUNCTION IF EXISTS audit_event_append_only() CASCADE"))
-        upgrade()
-        yield app
-        db.session.remove()  # an open transaction would block the downgrade on PostgreSQL
-        downgrade(revision="base")
-        # Leave the shared database as the other tests expect it.
-        db.create_all()
-    forget_prepared_database(url)
 
 
 def test_models_and_migrations_agree(migrated_app):

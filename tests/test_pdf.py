@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ def realistic_pdf(app) -> bytes:
 
 def test_realistic_pdf_is_one_to_three_pages_with_disclaimer_on_every_page(realistic_pdf):
     pages = pages_text(realistic_pdf)
-    assert 1 <= len(pages) <= 4  # 2026.12: more answers, and every threshold's basis
+    # Page 1 at a glance, then the full comparisons, every answer and the sources.
+    assert 1 <= len(pages) <= 6
     for n, text in enumerate(pages, start=1):
         assert "does not diagnose" in text
         assert f"Page {n} of {len(pages)}" in text
@@ -68,9 +70,7 @@ def test_realistic_pdf_is_one_to_three_pages_with_disclaimer_on_every_page(reali
 FULL_IN_THE_PDF = [
     ("Name", "Alex Example"),
     ("Date of birth", "14 May 1972"),
-    ("Height", "170 cm"),
-    ("Weight", "72 kg"),
-    ("BMI", "24.9"),
+    ("BMI", "24.9 (170 cm, 72 kg)"),
     ("Appointment", "10 December 2026"),
     ("When did this pain start?", "May 2025"),
     ("Where do you feel the pain?", "Lower back, Buttock"),
@@ -159,23 +159,30 @@ def test_every_answer_is_present(realistic_pdf):
 def test_statuses_as_words_both_profiles_and_criteria_version(app):
     answers = dict(FULL, nicotine_use="yes", points_to_si_joint="not_sure")
     text = " ".join(pages_text(pdf.get_or_render_pdf(submitted(answers))))
-    for word in ("Matches", "Does not match", "Not known"):
+    for word in ("Met", "Not met", "Not known"):
         assert word in text
+    for verdict in ("Matches", "Does not match", "Overall:"):
+        assert verdict not in text
     assert "What the patient articles mention" in text
     assert "Published policies (a composite)" in text
-    assert text.index("What the patient articles mention") < text.index(
-        "Published policies (a composite)"
+    # Page 1 counts the stricter profile first; the full comparisons follow, stored one first.
+    assert text.index("Published policies (a composite):") < text.index(
+        "What the patient articles mention:"
+    )
+    assert text.index("Comparison 1 of 2: What the patient articles mention") < text.index(
+        "Comparison 2 of 2: Published policies (a composite)"
     )
     assert CRITERIA_VERSION in text
     assert "Questions you may want to ask the specialist" in text
 
 
-def test_reference_and_submission_date_in_the_header_of_every_page(app):
+def test_name_date_of_birth_and_reference_in_the_header_of_every_page(app):
     screening = submitted()
     pages = pages_text(pdf.get_or_render_pdf(screening))
     submitted_on = pdf._utc(screening.submitted_at).strftime("%-d %B %Y")
     for text in pages:
-        assert f"Reference {screening.reference} · Submitted {submitted_on}" in text
+        assert f"Alex Example · born 14 May 1972 · {screening.reference}" in text
+    assert f"Submitted {submitted_on}" in pages[0]
 
 
 def test_red_flag_box_comes_first_on_page_one(app):
@@ -184,10 +191,10 @@ def test_red_flag_box_comes_first_on_page_one(app):
     first = pages[0]
     reported = "Numbness or tingling around the genitals or anus (saddle area)"
     assert reported in first
-    assert first.index(reported) < first.index("Patient details")
-    assert first.index(reported) < first.index("Comparison 1 of 2")
-    assert "Emergency" in first[: first.index("Patient details")]
-    assert 1 <= len(pages) <= 5  # the red-flag block and the safety answers add a page
+    assert first.index(reported) < first.index("At a glance")
+    assert "Comparison 1 of 2" not in first  # page 1 is the glance
+    assert "Emergency" in first[: first.index("At a glance")]
+    assert 1 <= len(pages) <= 6
 
 
 def test_no_red_flag_box_without_red_flags(realistic_pdf):
@@ -268,7 +275,9 @@ def test_patient_page_escapes_and_links_the_stylesheet(app, client):
     assert PAYLOADS[0] not in page
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in page
     assert 'rel="stylesheet" href="/static/summary.css"' in page
-    assert " style=" not in page and "<script" not in page  # the site CSP forbids inline
+    # The site CSP forbids inline style and script: only files (the Print button's script).
+    assert " style=" not in page and "<style" not in page
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/summary.js" defer>']
 
 
 def test_fetcher_serves_only_static_files():
@@ -461,3 +470,22 @@ def test_cli_missing_file_exits_2(app, tmp_path: Path):
     )
     assert result.exit_code == 2
     assert "no such file" in result.output
+
+
+def test_the_patients_own_pdf_and_page_carry_no_statuses_or_counts(app, client):
+    # The patient's version: their answers, what the specialist may ask about; the clinic's
+    # comparison (statuses, counts, points to discuss with risk notes) is not in it.
+    screening = submitted(dict(FULL, nicotine_use="yes", points_to_si_joint="not_sure"))
+    with client.session_transaction() as sess:
+        sess["screening_token"] = screening.token
+        sess["sent_token"] = screening.token
+    text = " ".join(pages_text(client.get("/summary.pdf").data))
+    page = client.get("/summary").get_data(as_text=True)
+    for words in (text, page):
+        assert "At a glance" in words and "All answers" in words
+        assert "Things your specialist may ask about" in words
+        for clinic_only in ("Met", "Not met", "main criteria", "Points to discuss", "Comparison"):
+            assert clinic_only not in words, clinic_only
+    # The clinic's PDF of the same screening has them.
+    clinic = " ".join(pages_text(pdf.get_or_render_pdf(screening)))
+    assert "Not met" in clinic and "Points to discuss" in clinic

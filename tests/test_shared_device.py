@@ -14,26 +14,13 @@ import zlib
 
 from sqlalchemy import select, update
 from support import FULL
+from support import sent_from as _sent_from
 
 from screening import drafts
 from screening.extensions import db
 from screening.models import Screening
 
 PRIVATE_PATHS = ("/summary", "/summary.pdf")
-
-
-def _sent_from(client) -> Screening:
-    """A complete draft bound to `client`, sent from it with the check page's button."""
-    assert client.post("/start").status_code == 302
-    screening = db.session.scalar(select(Screening).order_by(Screening.id.desc()))
-    db.session.execute(
-        update(Screening).values(answers=dict(FULL)).where(Screening.id == screening.id)
-    )
-    db.session.commit()
-    response = client.post("/check")
-    assert response.status_code == 302 and response.location == "/confirmation"
-    db.session.expire_all()
-    return db.session.get(Screening, screening.id)
 
 
 def _sent_minutes_ago(screening: Screening, minutes: int) -> None:
@@ -124,7 +111,11 @@ def test_another_browser_that_resumed_the_draft_earlier_reads_nothing_once_sent(
 
 def test_starting_again_ends_the_binding_to_what_was_sent(client):
     screening = _sent_from(client)
-    assert client.post("/start").status_code == 302
+    # Start now says that answers were sent (tests/test_send_again.py); starting a new
+    # screening from there, on purpose, ends the binding.
+    assert client.post("/start").status_code == 200
+    started = client.post("/start/new", data={"reference": screening.reference})
+    assert started.status_code == 302
     assert not _can_read(client)
     assert screening.reference not in client.get("/").text
 

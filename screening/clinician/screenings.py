@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import exports, follow_up, worklist
+from .. import exports, follow_up, related, worklist
 from ..exports import Download
 from ..extensions import db
 from ..models import Screening
@@ -33,16 +33,20 @@ def worklist_page() -> str:
     )
     page = request.args.get("page", 1, type=int)
     pagination = worklist.search(filters, page, actor=current_actor())
-    db.session.commit()
     args = filters.as_args()
-    return render_template(
+    # Rendered before the commit (which expires the rows), so that the page's rows and their
+    # follow-ups are read once, in the page's queries, never once per row.
+    html = render_template(
         "clinician/worklist.html",
         pagination=pagination,
         screenings=pagination.items,
+        rows=worklist.rows(pagination.items),
         filters=args,
         filtered=filters.active,
         page_args={k: v for k, v in args.items() if v},
     )
+    db.session.commit()
+    return html
 
 
 def _open(reference: str, how: worklist.Access) -> Screening:
@@ -68,6 +72,8 @@ def _screening_page(s: Screening, form: FollowUpForm) -> str:
         follow_up_form=form,
         follow_up_actions=follow_up.ACTIONS,
         follow_up_errors=form.errors_by_id(),
+        # The screening it replaces and those replacing it (sent again), and what changed.
+        related=related.of(s, actor=current_actor()),
     )
 
 
@@ -113,7 +119,10 @@ def summary(reference: str) -> Response:
     from ..pdf import render_summary_html
 
     s = _open(reference, "view_summary")
-    response = Response(render_summary_html(s), mimetype="text/html")
+    response = Response(
+        render_summary_html(s, back_url=url_for(".screening", reference=s.reference)),
+        mimetype="text/html",
+    )
     db.session.commit()
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -101,3 +101,25 @@ def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no csrf_token field in the page"
     return match.group(1)
+
+
+def sent_from(client: Any, answers: dict[str, Any] | None = None) -> Any:
+    """A complete draft (FULL, or `answers`) bound to `client` by Start now, then sent from it
+    with the check page's button, as a patient does; the sent Screening, read again."""
+    from sqlalchemy import select, update
+
+    from screening.extensions import db
+    from screening.models import Screening
+
+    assert client.post("/start").status_code == 302
+    screening = db.session.scalar(select(Screening).order_by(Screening.id.desc()))
+    db.session.execute(
+        update(Screening)
+        .values(answers=dict(FULL if answers is None else answers))
+        .where(Screening.id == screening.id)
+    )
+    db.session.commit()
+    response = client.post("/check")
+    assert response.status_code == 302 and response.location == "/confirmation"
+    db.session.expire_all()
+    return db.session.get(Screening, screening.id)
