@@ -106,3 +106,30 @@ def test_the_clinician_printable_page_stacks_rows_as_cards_at_320_px(
     page.get_by_role("link", name="Back").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
     context.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_clinician_screening_page_keeps_a_long_name_inside(
+    live_app, live_server, browser, width
+):
+    long_name = "Wolfeschlegelsteinhausenbergerdorff" * 2 + "Montgomery"
+    with live_app.app_context():
+        make_clinician()
+        reference = make_screening(name=long_name, rf_fever="yes").reference
+        db.session.remove()
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(live_server.url + "/clinician/login")
+    page.get_by_label("Email address").fill("doctor@clinic.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/clinician/screenings/{reference}")
+    expect(page.get_by_role("heading", name="At a glance")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for cell in page.get_by_text(long_name).all():
+        box = cell.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    # The sources the legend points to are on the page.
+    expect(page.get_by_role("heading", name="Sources", exact=True)).to_be_visible()
+    assert_accessible(page, f"clinician screening page at {width} px")
+    context.close()
