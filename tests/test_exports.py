@@ -14,7 +14,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from support import full
 from support.clinic import audit_rows, make_clinician, make_screening, sign_in, stored_2026_11
 
-from screening import exports, follow_up, questionnaire
+from screening import exports, fhir, follow_up, questionnaire
 from screening.accounts import Actor
 from screening.criteria import DEFAULT_PROFILE, PROFILES
 from screening.extensions import db
@@ -94,7 +94,7 @@ def test_a_2026_11_screening_is_exported_under_its_own_keys(app):
 def test_a_fhir_bundle_of_both_versions_has_each_questionnaire_and_validates(app):
     old = stored_2026_11("example")
     new = make_screening()
-    bundle = exports.fhir_bundle([old, new])
+    bundle = fhir.fhir_bundle([old, new])
     Bundle.model_validate(bundle)
     resources = [e["resource"] for e in bundle["entry"]]
     questionnaires = {r["version"]: r for r in resources if r["resourceType"] == "Questionnaire"}
@@ -213,7 +213,7 @@ def test_a_2026_11_red_flag_is_exported_as_an_emergency(app):
     assert row["red_flags_raised"] == "saddle_numbness:emergency"
     assert row["red_flag_history"] == "" and row["follow_ups"] == ""
     assert row["red_flags"] == "saddle_numbness"  # 2026.11's own checklist answer, kept
-    response = exports.fhir_questionnaire_response(s)
+    response = fhir.fhir_questionnaire_response(s)
     QuestionnaireResponse.model_validate(response)
     flag = _extensions(response, "red-flag")[0]
     assert _parts(flag) == {
@@ -227,7 +227,7 @@ def test_a_2026_11_red_flag_is_exported_as_an_emergency(app):
 
 
 def _extensions(resource: dict, name: str) -> list[dict]:
-    url = f"{exports.canonical_base()}/StructureDefinition/{name}"
+    url = f"{fhir.canonical_base()}/StructureDefinition/{name}"
     return [e for e in resource.get("extension", []) if e["url"] == url]
 
 
@@ -240,7 +240,7 @@ def _parts(extension: dict) -> dict:
 
 def test_fhir_response_carries_red_flags_history_and_follow_ups_and_validates(app):
     s = flagged()
-    bundle = exports.fhir_bundle([s])
+    bundle = fhir.fhir_bundle([s])
     Bundle.model_validate(bundle)
     response = bundle["entry"][-1]["resource"]
     [level] = _extensions(response, "red-flag-level")
@@ -260,7 +260,7 @@ def test_fhir_response_carries_red_flags_history_and_follow_ups_and_validates(ap
     ]
     contacted, other = (_parts(e) for e in _extensions(response, "follow-up"))
     assert contacted["action"] == {
-        "system": f"{exports.canonical_base()}/CodeSystem/follow-up-action",
+        "system": f"{fhir.canonical_base()}/CodeSystem/follow-up-action",
         "code": "patient_contacted",
         "display": "Patient contacted",
     }
@@ -279,7 +279,7 @@ def test_fhir_response_carries_red_flags_history_and_follow_ups_and_validates(ap
 
 
 def test_fhir_response_without_red_flags_has_only_the_answer_history(app):
-    response = exports.fhir_questionnaire_response(make_screening())
+    response = fhir.fhir_questionnaire_response(make_screening())
     urls = {e["url"].rsplit("/", 1)[1] for e in response.get("extension", [])}
     assert urls == {"red-flag-answer"}
     QuestionnaireResponse.model_validate(response)
@@ -294,9 +294,9 @@ def _items(resource: dict) -> list[dict]:
 
 
 def test_fhir_questionnaire_validates_and_follows_the_definition(app):
-    resource = exports.fhir_questionnaire()
+    resource = fhir.fhir_questionnaire()
     model = Questionnaire.model_validate(resource)
-    assert model.url == exports.questionnaire_url()
+    assert model.url == fhir.questionnaire_url()
     assert model.version == questionnaire.QUESTIONNAIRE_VERSION
     questions = [i for i in _items(resource) if i["type"] != "group"]
     assert [i["linkId"] for i in questions] == [q.key for q in questionnaire.QUESTIONS]
@@ -318,7 +318,7 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
             codes = [o["valueCoding"]["code"] for o in item["answerOption"]]
             assert codes == list(q.values)
             for option in item["answerOption"]:
-                assert option["valueCoding"]["system"] == exports.code_system(q.key)
+                assert option["valueCoding"]["system"] == fhir.code_system(q.key)
                 # The export names each code as the questionnaire does.
                 assert option["valueCoding"]["display"] == q.label_of(option["valueCoding"]["code"])
         else:
@@ -379,11 +379,11 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
 
 def test_fhir_questionnaire_response_validates_and_is_typed(app):
     s = make_screening()
-    resource = exports.fhir_questionnaire_response(s)
+    resource = fhir.fhir_questionnaire_response(s)
     model = QuestionnaireResponse.model_validate(resource)
     assert model.status == "completed"
     assert resource["questionnaire"] == (
-        f"{exports.questionnaire_url()}|{questionnaire.QUESTIONNAIRE_VERSION}"
+        f"{fhir.questionnaire_url()}|{questionnaire.QUESTIONNAIRE_VERSION}"
     )
     assert dt.datetime.fromisoformat(resource["authored"]).tzinfo is not None
     got: dict = {}
@@ -402,7 +402,7 @@ def test_fhir_questionnaire_response_validates_and_is_typed(app):
             }.get(q.type, "valueCoding")
             assert kind == expected_kind
             if kind == "valueCoding":
-                assert value["system"] == exports.code_system(q.key)
+                assert value["system"] == fhir.code_system(q.key)
                 assert value["code"] in q.values
                 value = value["code"]
             values.append(value)
@@ -412,7 +412,7 @@ def test_fhir_questionnaire_response_validates_and_is_typed(app):
 
 def test_fhir_bundle_validates(app):
     screenings = [make_screening(), make_screening(name="Second Person")]
-    bundle = exports.fhir_bundle(screenings)
+    bundle = fhir.fhir_bundle(screenings)
     model = Bundle.model_validate(bundle)
     assert model.type == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
@@ -424,7 +424,7 @@ def test_drafts_cannot_be_exported_as_responses(app):
     from support.clinic import make_draft
 
     with pytest.raises(ValueError):
-        exports.fhir_questionnaire_response(make_draft())
+        fhir.fhir_questionnaire_response(make_draft())
 
 
 # --- the export routes -----------------------------------------------------------------------
@@ -499,7 +499,7 @@ def test_csv_cells_read_back_exactly(text):
 def test_fhir_none_of_these_is_an_exclusive_option():
     from screening import questionnaire
 
-    item = exports.questionnaire_item(questionnaire.BY_KEY["treatments_tried"])
+    item = fhir.questionnaire_item(questionnaire.BY_KEY["treatments_tried"])
     exclusive = [
         o["valueCoding"]["code"]
         for o in item["answerOption"]
@@ -511,5 +511,5 @@ def test_fhir_none_of_these_is_an_exclusive_option():
 def test_fhir_follow_up_questions_name_their_treatment():
     from screening import questionnaire
 
-    texts = [exports.questionnaire_item(q)["text"] for q in questionnaire.QUESTIONS]
+    texts = [fhir.questionnaire_item(q)["text"] for q in questionnaire.QUESTIONS]
     assert len(texts) == len(set(texts)), "every question reads on its own, without its page"

@@ -18,7 +18,7 @@ import pytest
 from support import FULL, form_data
 from support.clinic import make_clinician, sign_in
 
-from screening import criteria, exports, pdf, questionnaire
+from screening import criteria, exports, fhir, pdf, questionnaire
 from screening.criteria import Check, Flag, Source, one
 from screening.extensions import db
 from screening.models import Screening
@@ -197,9 +197,9 @@ def test_a_new_question_with_a_flag_appears_on_every_output(app, client, new_que
     header, row = csv_text.splitlines()[:2]
     assert NEW_KEY in header.split(",")
     assert row.split(",")[header.split(",").index(NEW_KEY)] == "yes"
-    linked = json.dumps(exports.fhir_questionnaire())
+    linked = json.dumps(fhir.fhir_questionnaire())
     assert f'"linkId": "{NEW_KEY}"' in linked and NEW_TEXT in linked
-    response = json.dumps(exports.fhir_questionnaire_response(screening))
+    response = json.dumps(fhir.fhir_questionnaire_response(screening))
     assert f'"linkId": "{NEW_KEY}"' in response
     dictionary = app.test_cli_runner().invoke(args=["questions", "--format", "json"]).stdout
     assert NEW_KEY in [q["key"] for q in json.loads(dictionary)["questions"]]
