@@ -197,11 +197,14 @@ class _Tagger:
             if tag in ("TD", "TH") and parent["S"] in ("/TD", "/TH"):
                 tag = "NonStruct"  # an anonymous block inside a cell
             elif tag == "LI":
-                made = self._list_item(box, parent)
-                if made is not None:
-                    yield from made
+                tag = self._list_tag(box, parent)
+                if tag == "wrap":
+                    # A dt, dd or bullet-less li: wrapped in an LI, itself then its LBody.
+                    item = _elem(self.pdf, "LI", parent.reference, self.page_ref)
+                    for child in self._build(box, item):
+                        item["K"].append(child.reference)
+                    yield item
                     return
-                tag = self._li_tag
 
         if reused:
             element = self.seen[key]
@@ -241,26 +244,18 @@ class _Tagger:
         if not reused:
             yield element
 
-    _li_tag = "LI"
-
-    def _list_item(self, box: Any, parent: pydyf.Dictionary) -> Iterator[Any] | None:
-        """WeasyPrint's list rules: a list item's body, or a dt/dd/bullet-less li wrapped in LI."""
-        self._li_tag = "LI"
+    @staticmethod
+    def _list_tag(box: Any, parent: pydyf.Dictionary) -> str:
+        """WeasyPrint's list rules: an item's anonymous body is its LBody (its body's own
+        anonymous blocks NonStruct); a dt, dd or bullet-less li is to be wrapped ("wrap")."""
         if parent["S"] == "/LI":
-            self._li_tag = "LBody"
-            return None
+            return "LBody"
         if parent["S"] == "/LBody":
-            self._li_tag = "NonStruct"
-            return None
+            return "NonStruct"
         no_bullet = box.element_tag == "li" and (
             "list-item" not in box.style["display"] or box.style["list_style_type"] == "none"
         )
-        if box.element_tag in ("dt", "dd") or no_bullet:
-            item = _elem(self.pdf, "LI", parent.reference, self.page_ref)
-            for child in self._build(box, item):
-                item["K"].append(child.reference)
-            return iter([item])
-        return None
+        return "wrap" if box.element_tag in ("dt", "dd") or no_bullet else "LI"
 
     def _figure(self, box: Any, element: pydyf.Dictionary) -> None:
         x1, y1 = box.content_box_x(), box.content_box_y()
