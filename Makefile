@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
 LOCK := requirements.lock
 export FLASK_APP := screening
 
 .PHONY: install lock run serve test test-fast fuzz lint format bench docs messages clean system-deps
 
-install: $(STAMP)
+install: $(STAMP) $(NPM_STAMP)
 
 # Exactly the versions in requirements.lock, each checked against its hash, then the project
 # itself (editable, no dependencies, built with the locked setuptools): every machine gets the
@@ -18,6 +19,15 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# The test-only JavaScript tools (package.json: the FHIR R4 validator's schema, definitions and
+# FHIRPath engine, and LHC-Forms for the browser test), never served to patients: exactly the
+# versions in package-lock.json, each checked against its integrity hash, with no install scripts
+# run. Again only when package.json or package-lock.json changed (`npm ci` starts from an empty
+# node_modules). After changing package.json: `npm install --ignore-scripts` and commit both files.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
 
 # requirements.lock from pyproject.toml (dependencies, the test extras and the build backend),
 # with hashes. Versions already in the lock are kept when pyproject.toml still allows them;
@@ -51,11 +61,12 @@ test: install lint system-deps
 	$(BIN)/python -m pytest -q
 
 # The edit loop, under a minute: unit and web tests on two processes (pytest-xdist), without the
-# browser tests and the tests that start gunicorn (markers in pyproject.toml), and with 20 examples
+# browser tests, the tests that start gunicorn and those that run Node.js (the FHIR R4 validator;
+# markers in pyproject.toml), and with 20 examples
 # per property-based test (the "fast" Hypothesis profile in tests/conftest.py; `make test` tries
 # 60). No ruff: `make lint`.
 test-fast: install system-deps
-	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -q -n 2 -m "not browser and not server"
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -q -n 2 -m "not browser and not server and not node"
 
 # Property-based tests with a randomised search and more examples (the "fuzz" Hypothesis profile
 # in tests/conftest.py); `make test` replays the same examples every run. Keep any failing input
@@ -77,6 +88,7 @@ bench: install
 docs: install
 	$(BIN)/flask questions --format markdown > docs/data-dictionary.md
 	$(BIN)/flask criteria > docs/criteria.md
+	$(BIN)/python -m screening.fhir.docs docs/fhir
 
 # Every user-facing string goes through gettext; this collects them for translators.
 messages: install

@@ -67,6 +67,9 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
         CLINICIAN_ACCOUNT_LOGIN_LIMIT = env.get("CLINICIAN_ACCOUNT_LOGIN_LIMIT", "5/minute;20/hour")
         # The canonical base of the FHIR Questionnaire; a clinic sets its own.
         FHIR_CANONICAL_BASE = env.get("FHIR_CANONICAL_BASE")
+        # The clinic's identifier system for patients (a URI): the FHIR export's Patient is
+        # identified by the screening reference in it. Unset: the service's own system.
+        FHIR_PATIENT_IDENTIFIER_SYSTEM = env.get("FHIR_PATIENT_IDENTIFIER_SYSTEM") or None
         RESUME_CODE_DAYS = _int(env, "RESUME_CODE_DAYS", 30)
         # After sending, the browser that sent reads its confirmation and summary this long, then
         # forgets it (a shared device); "Finish and close" forgets it at once.

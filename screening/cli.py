@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
+import os
+import tempfile
 from typing import Any
 
 import click
@@ -253,6 +257,71 @@ def _criteria_markdown() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _day(option: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} must be a date like 2026-11-01, not {quoted(text)}")
+
+
+def _write_private(path: str, body: str) -> None:
+    """Write the file owner-only (it holds health data), replacing it whole or not at all."""
+    target = os.path.abspath(path)
+    folder = os.path.dirname(target)
+    fd, temporary = tempfile.mkstemp(prefix=".export-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(body)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@click.command("export-fhir")
+@click.argument("out")
+@click.option(
+    "--from", "start", help="Only screenings sent on or after this day (YYYY-MM-DD, UTC)."
+)
+@click.option("--to", "end", help="Only screenings sent on or before this day (YYYY-MM-DD, UTC).")
+@click.option(
+    "--collection", is_flag=True, help="A collection Bundle for file exchange, not a transaction."
+)
+def export_fhir_command(out: str, start: str | None, end: str | None, collection: bool) -> None:
+    """Write the FHIR R4 Bundle of submitted screenings to OUT ("-": standard output), as the
+    clinician's export does: a transaction Bundle a FHIR server imports as-is, audited as
+    export_fhir by "cli"."""
+    from . import exports
+    from .accounts import CLI
+    from .extensions import db
+
+    first, last = _day("--from", start), _day("--to", end)
+    if first and last and first > last:
+        fail(f"--from ({first}) is after --to ({last})")
+    if out != "-" and (os.path.isdir(out) or not os.path.isdir(os.path.dirname(out) or ".")):
+        fail(f"cannot write {quoted(out)}: not a file in an existing folder")
+    download = exports.export_fhir(first, last, actor=CLI, collection=collection)
+    if out == "-":
+        click.echo(download.body, nl=False)
+    else:
+        try:
+            _write_private(out, download.body)
+        except OSError as e:
+            db.session.rollback()
+            fail(f"cannot write {quoted(out)}: {e.strerror or type(e).__name__}")
+    db.session.commit()
+    count = sum(
+        1
+        for e in json.loads(download.body)["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    )
+    kind = "collection" if collection else "transaction"
+    click.echo(f"wrote a {kind} Bundle of {count} screening(s) to {quoted(out)}", err=out == "-")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -263,5 +332,6 @@ def init_app(app: Flask) -> None:
         *clinician_cli.COMMANDS,
         retention.purge_command,
         alerts.send_alerts_command,
+        export_fhir_command,
     ):
         app.cli.add_command(command)

@@ -11,7 +11,9 @@ criterion's status and the main criteria counted, stricter profile first), all d
 `CSV_COLUMN_DOCS` (listed in docs/data-dictionary.md). A screening is exported with the release it
 was answered under (`questionnaire_version`): its answers under its own keys, its FHIR response
 pointing at its own version of the Questionnaire. `export_csv` and `export_fhir` are what a
-clinician downloads: the file of a date range, audited (plain data in; only flushes).
+clinician downloads (and `flask export-fhir` writes): the file of a date range, audited (plain
+data in; only flushes). The FHIR download is a transaction Bundle with the Patient, the results
+and the red flags of each screening (see `screening.fhir`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy import select
 
 from . import counts, follow_up, releases
 from .extensions import db
-from .fhir import fhir_bundle, json_text
+from .fhir import fhir_collection_bundle, fhir_transaction_bundle, json_text
 from .models import Screening
 
 if TYPE_CHECKING:
@@ -345,9 +347,15 @@ def export_csv(start: dt.date | None, end: dt.date | None, *, actor: Actor) -> D
     return Download(body, "text/csv", _filename(start, end, ".csv"))
 
 
-def export_fhir(start: dt.date | None, end: dt.date | None, *, actor: Actor) -> Download:
-    """A FHIR R4 Bundle (the Questionnaire and a QuestionnaireResponse per screening) of the
-    submitted screenings of [start, end], audited as "export_fhir"."""
+def export_fhir(
+    start: dt.date | None, end: dt.date | None, *, actor: Actor, collection: bool = False
+) -> Download:
+    """A FHIR R4 Bundle of the submitted screenings of [start, end], audited as "export_fhir":
+    a transaction a FHIR server imports as-is (the Questionnaires and terminology by conditional
+    update, then per screening its Patient, QuestionnaireResponse, red flags and results, each
+    created only when its identifier is not there yet), or with `collection` the same resources
+    as a collection Bundle for file exchange. See `screening.fhir.bundle`."""
     screenings = _audited_selection("export_fhir", start, end, actor)
-    body = json_text(fhir_bundle(screenings))
+    make = fhir_collection_bundle if collection else fhir_transaction_bundle
+    body = json_text(make(screenings))
     return Download(body, "application/fhir+json", _filename(start, end, ".fhir.json"))

@@ -242,7 +242,11 @@ def test_fhir_response_carries_red_flags_history_and_follow_ups_and_validates(ap
     s = flagged()
     bundle = fhir.fhir_bundle([s])
     Bundle.model_validate(bundle)
-    response = bundle["entry"][-1]["resource"]
+    [response] = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
     [level] = _extensions(response, "red-flag-level")
     assert level["valueCode"] == "emergency"
     assert [_parts(e) for e in _extensions(response, "red-flag")] == [
@@ -298,8 +302,13 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
     model = Questionnaire.model_validate(resource)
     assert model.url == fhir.questionnaire_url()
     assert model.version == questionnaire.QUESTIONNAIRE_VERSION
-    questions = [i for i in _items(resource) if i["type"] != "group"]
+    # Questions, beside groups and the display items that carry a question's hint as help text.
+    questions = [i for i in _items(resource) if i["type"] not in ("group", "display")]
     assert [i["linkId"] for i in questions] == [q.key for q in questionnaire.QUESTIONS]
+    helps = [i for i in _items(resource) if i["type"] == "display"]
+    assert [i["linkId"] for i in helps] == [
+        f"{q.key}-help" for q in questionnaire.QUESTIONS if q.hint
+    ]
     link_ids = [i["linkId"] for i in _items(resource)]
     assert len(link_ids) == len(set(link_ids))
     for item in questions:
@@ -360,8 +369,7 @@ def test_fhir_questionnaire_validates_and_follows_the_definition(app):
             "question": "imaging_result",
             "operator": "=",
             "answerCoding": {
-                "system": "https://si-joint-screening.example.org/fhir/CodeSystem/"
-                "si-joint-screening-imaging-result",
+                "system": "https://si-joint-screening.example.org/fhir/CodeSystem/imaging-result",
                 "code": "other_problem",
                 "display": "They showed a different problem",
             },
@@ -416,7 +424,15 @@ def test_fhir_bundle_validates(app):
     model = Bundle.model_validate(bundle)
     assert model.type == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds == ["Questionnaire", "QuestionnaireResponse", "QuestionnaireResponse"]
+    # The definitions first (the Questionnaire, then its terminology), then each screening's
+    # Patient, its response and its results (tests/test_fhir_bundle.py checks them).
+    assert kinds[0] == "Questionnaire"
+    assert kinds.count("Questionnaire") == 1
+    screening_kinds = [k for k in kinds if k not in ("Questionnaire", "CodeSystem", "ValueSet")]
+    assert [k for k in screening_kinds if k in ("Patient", "QuestionnaireResponse")] == [
+        "Patient",
+        "QuestionnaireResponse",
+    ] * 2
     json.dumps(bundle)
 
 
@@ -487,7 +503,13 @@ def test_fhir_download_is_an_audited_valid_bundle(doctor_client):
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["Cache-Control"] == "no-store"
     bundle = Bundle.model_validate(response.get_json())
-    assert bundle.entry[1].resource.id == s.reference
+    assert bundle.type == "transaction"
+    [qr] = [
+        e.resource
+        for e in bundle.entry
+        if e.resource.get_resource_type() == "QuestionnaireResponse"
+    ]
+    assert qr.identifier.value == s.reference
     assert s.reference in audit_rows("export_fhir")[0].detail
 
 

@@ -193,5 +193,6 @@ def export_csv() -> Response:
 
 @bp.get("/export.fhir.json")
 def export_fhir() -> Response:
-    """A FHIR R4 Bundle: the Questionnaire and a QuestionnaireResponse per screening."""
+    """A FHIR R4 transaction Bundle: the Questionnaires and terminology, then per screening its
+    Patient, QuestionnaireResponse, red flags (Flag) and results (Observation)."""
     return _download(exports.export_fhir)

@@ -1,4 +1,20 @@
-"""Bundles of the Questionnaire and the responses of submitted screenings."""
+"""Bundles of submitted screenings: a transaction a FHIR server imports as-is, and a collection
+for file exchange. Both hold the same resources under the same `urn:uuid:` fullUrls.
+
+- The Questionnaire of every version the screenings were answered under (the current one
+  always), the CodeSystems and ValueSets of its answers (`terminology`) and the result code
+  systems (`results.code_systems`): conditional updates by canonical URL and version
+  (`PUT Questionnaire?url=...&version=...`), so a server keeps one copy of each.
+- Per screening: its Patient, its QuestionnaireResponse, its red flags (Flag), comparisons and
+  points to discuss (Observation), each a conditional create (`POST` with `ifNoneExist:
+  identifier=system|value`), so importing the same screening twice creates nothing new.
+
+Every fullUrl is `urn:uuid:` + uuid5 of the resource's type and identifier (the same at every
+export), and references between entries use those fullUrls, which a server replaces with the
+resources it created or found (https://hl7.org/fhir/R4/http.html#trules). In the transaction,
+resources carry no `id` (the server assigns them); in the collection, a resource without one gets
+its entry's UUID.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +22,110 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from .. import questionnaire, releases
 from ..models import Screening
-from .common import canonical_base, questionnaire_version_url
+from . import terminology
+from .patient import entry_uuid, fhir_patient, search_condition
 from .questionnaire import fhir_questionnaire
 from .response import fhir_questionnaire_response
+from .results import code_systems, fhir_results
 
 
-def fhir_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
-    """A collection Bundle: the Questionnaire, then one QuestionnaireResponse per screening."""
-    base = canonical_base()
+def _terminology(definition: Any) -> list[dict[str, Any]]:
+    """The CodeSystems and ValueSets a version's Questionnaire uses (the terminology module's)."""
+    make = getattr(terminology, "terminology_resources", None)
+    return list(make(definition)) if make is not None else []
+
+
+def _canonical(resource_type: str, resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A definition (Questionnaire, CodeSystem) updated by its canonical URL and version."""
+    url, version = str(resource["url"]), str(resource["version"])
+    ident = {"system": url, "value": version}
+    query = f"url={quote(url, safe=':/')}&version={quote(version, safe='')}"
+    return {
+        "uuid": entry_uuid(resource_type, ident),
+        "resource": dict(resource),
+        "request": {"method": "PUT", "url": f"{resource_type}?{query}"},
+    }
+
+
+def _created(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource created only when none with its identifier exists."""
+    kind = str(resource["resourceType"])
+    ident = resource["identifier"]
+    ident = ident[0] if isinstance(ident, list) else ident
+    return {
+        "uuid": entry_uuid(kind, ident),
+        "resource": dict(resource),
+        "request": {"method": "POST", "url": kind, "ifNoneExist": search_condition(ident)},
+    }
+
+
+def _entries(screenings: Sequence[Screening]) -> list[dict[str, Any]]:
     # The current Questionnaire, and each earlier version a screening here was answered under.
     versions = dict.fromkeys(
         [questionnaire.QUESTIONNAIRE_VERSION, *(s.questionnaire_version for s in screenings)]
     )
     entries = [
-        {
-            "fullUrl": questionnaire_version_url(v),
-            "resource": fhir_questionnaire(releases.of(v).questionnaire),
-        }
+        _canonical("Questionnaire", fhir_questionnaire(releases.of(v).questionnaire))
         for v in versions
     ]
-    for s in screenings:
-        entries.append(
-            {
-                "fullUrl": f"{base}/QuestionnaireResponse/{s.reference}",
-                "resource": fhir_questionnaire_response(s),
-            }
+    definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for v in versions:
+        for resource in _terminology(releases.of(v).questionnaire):
+            key = (resource["resourceType"], resource["url"], resource["version"])
+            definitions.setdefault(key, resource)
+    for resource in code_systems():
+        definitions.setdefault(
+            (resource["resourceType"], resource["url"], resource["version"]), resource
         )
+    entries += [_canonical(str(r["resourceType"]), r) for r in definitions.values()]
+    for s in screenings:
+        entries.append(_created(fhir_patient(s)))
+        entries.append(_created(fhir_questionnaire_response(s)))
+        entries += [_created(r) for r in fhir_results(s)]
+    return entries
+
+
+def _bundle(kind: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "resourceType": "Bundle",
-        "type": "collection",
+        "type": kind,
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "entry": entries,
     }
+
+
+def fhir_transaction_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
+    """A transaction Bundle a FHIR server imports as-is (POST it to the server's base): the
+    Questionnaires and code systems by conditional update, then per screening its Patient,
+    QuestionnaireResponse and results, each created only if its identifier is not there yet."""
+    entries = []
+    for e in _entries(screenings):
+        resource = {k: v for k, v in e["resource"].items() if k != "id"}
+        entries.append(
+            {"fullUrl": f"urn:uuid:{e['uuid']}", "resource": resource, "request": e["request"]}
+        )
+    return _bundle("transaction", entries)
+
+
+def fhir_collection_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
+    """A collection Bundle of the same resources, for file exchange (no requests)."""
+    entries = []
+    for e in _entries(screenings):
+        resource = {"resourceType": e["resource"]["resourceType"], "id": e["uuid"]}
+        resource.update(e["resource"])
+        entries.append({"fullUrl": f"urn:uuid:{e['uuid']}", "resource": resource})
+    return _bundle("collection", entries)
+
+
+def fhir_bundle(screenings: Sequence[Screening], *, collection: bool = True) -> dict[str, Any]:
+    """The collection Bundle (as before), or the transaction Bundle with collection=False."""
+    if collection:
+        return fhir_collection_bundle(screenings)
+    return fhir_transaction_bundle(screenings)
 
 
 def json_text(resource: Mapping[str, Any]) -> str:

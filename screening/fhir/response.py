@@ -1,4 +1,16 @@
-"""A submitted screening as a FHIR R4 QuestionnaireResponse, with its red flags as extensions."""
+"""A submitted screening as a FHIR R4 QuestionnaireResponse, with its red flags as extensions.
+
+The response names its Patient as `subject` and `source` (the patient filled it in), claims the
+SDC QuestionnaireResponse profile (it answers a Questionnaire by canonical URL and version, with
+an identifier, status and authored time) and has a narrative of the answers, in the summary's
+words.
+
+An empty optional multi-choice question that the summary shows as "None selected" (asked, not
+required, with no "none of these" option of its own: only questionnaire 2026.11 has such
+questions) is an answer, not a skipped question: it is exported as the code `none` of the
+question's code system, displayed "None selected", the code the current questionnaire's explicit
+"None of these" option uses.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +18,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import follow_up, releases
+from ..definition import Definition
 from ..models import Screening
 from ..questionnaire import Group, Question
 from .common import _instant, _part, _utc, canonical_base, extension_url, questionnaire_url
+from .patient import narrative, patient_reference, reference_system
 from .questionnaire import _group_id
-from .terminology import _coding
+
+try:  # the terminology module's public name; `_coding` until it is renamed
+    from .terminology import coding
+except ImportError:  # pragma: no cover - depends on the terminology module's version
+    from .terminology import _coding as coding
+
+SDC_RESPONSE_PROFILE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaireresponse"
+
+# The code of an empty optional multi-choice answer the summary shows as "None selected".
+NONE_SELECTED = "none"
 
 
 def _answers(q: Question, value: Any) -> list[dict[str, Any]]:
     if q.type == "multi":
-        return [{"valueCoding": _coding(q, v)} for v in value]
+        return [{"valueCoding": coding(q, v)} for v in value]
     if q.type == "single":
-        return [{"valueCoding": _coding(q, value)}]
+        return [{"valueCoding": coding(q, value)}]
     if q.type == "integer":
         return [{"valueInteger": int(value)}]
     if q.type in ("date", "month"):
@@ -25,8 +48,14 @@ def _answers(q: Question, value: Any) -> list[dict[str, Any]]:
     return [{"valueString": str(value)}]
 
 
+def response_identifier(screening: Screening) -> dict[str, str]:
+    """The QuestionnaireResponse's identifier: the screening reference in the service's system."""
+    return {"system": reference_system(), "value": str(screening.reference)}
+
+
 def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
-    """A completed FHIR R4 QuestionnaireResponse of a submitted screening's answers."""
+    """A completed FHIR R4 QuestionnaireResponse of a submitted screening's answers, its subject
+    and source the screening's Patient (see `patient.fhir_patient`)."""
     if not screening.is_submitted or screening.submitted_at is None:
         raise ValueError("only submitted screenings are exported")
     answers = screening.answers or {}
@@ -43,21 +72,60 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
             groups.append(
                 {"linkId": _group_id(section.key), "text": str(section.title), "item": items}
             )
+    authored = _utc(screening.submitted_at).isoformat(timespec="seconds")
+    patient = patient_reference(screening)
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": str(screening.reference),
-        "identifier": {
-            "system": f"{canonical_base()}/screening-reference",
-            "value": str(screening.reference),
-        },
+        "meta": {"profile": [SDC_RESPONSE_PROFILE]},
+        "text": _narrative(screening, definition, authored, groups),
+        "identifier": response_identifier(screening),
         "questionnaire": f"{questionnaire_url()}|{definition.version}",
         "status": "completed",
-        "authored": _utc(screening.submitted_at).isoformat(timespec="seconds"),
+        "subject": patient,
+        "authored": authored,
+        "source": dict(patient),
         "item": groups,
     }
     if extensions := red_flag_extensions(screening):
         response["extension"] = extensions
     return response
+
+
+def _answer_words(answer: Mapping[str, Any]) -> str:
+    [(kind, value)] = [(k, v) for k, v in answer.items() if k.startswith("value")]
+    return str(value.get("display") or value.get("code")) if kind == "valueCoding" else str(value)
+
+
+def _narrative(
+    screening: Screening, definition: Definition, authored: str, groups: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Every answer given, question and answer in the summary's words, in the order asked."""
+    answers = screening.answers or {}
+    rows: list[tuple[str, str]] = []
+
+    def words(item: dict[str, Any]) -> str:
+        q = definition.by_key.get(item["linkId"])
+        if q is not None:
+            try:
+                return str(q.in_words(answers.get(q.key)))
+            except (TypeError, ValueError, KeyError):
+                pass
+        return ", ".join(_answer_words(a) for a in item["answer"])
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if "answer" in item:
+                rows.append((item["text"], words(item)))
+            walk(item.get("item", []))
+
+    walk(groups)
+    return narrative(
+        f"SI joint screening {screening.reference}: answers to questionnaire "
+        f"{definition.version}, sent {authored}",
+        rows,
+        "The patient's own answers, for discussion with a specialist; not a diagnosis.",
+    )
 
 
 def red_flag_extensions(screening: Screening) -> list[dict[str, Any]]:
@@ -113,9 +181,24 @@ def red_flag_extensions(screening: Screening) -> list[dict[str, Any]]:
     return out
 
 
+def _none_selected(q: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether the summary shows this unanswered question as "None selected": an asked, optional
+    multi-choice question without a "none of these" option of its own (see definition.in_words)."""
+    return (
+        q.type == "multi"
+        and not q.required
+        and q.exclusive is None
+        and answers.get(q.key) in (None, [])
+        and q.is_asked(answers)
+    )
+
+
 def _response_item(item: Question | Group, answers: Mapping[str, Any]) -> dict[str, Any] | None:
     """The answered question, or the group with its answered questions; None when empty."""
     if isinstance(item, Question):
+        if _none_selected(item, answers):
+            none = {**coding(item, NONE_SELECTED), "display": str(item.in_words(None))}
+            return {"linkId": item.key, "text": str(item.text), "answer": [{"valueCoding": none}]}
         if answers.get(item.key) in (None, [], ""):
             return None
         return {
