@@ -82,6 +82,9 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
             else None
         )
         PDF_PAPER_SIZE = env.get("PDF_PAPER_SIZE", "A4")  # A4 or Letter
+        # Render the clinic's PDF of a screening right after it is sent (in the background, after
+        # the response), so that the first download is served from the cache.
+        PRERENDER_PDF = _bool(env, "PRERENDER_PDF", True)
         RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         RATELIMIT_ENABLED = _bool(env, "RATELIMIT_ENABLED", True)
         RATELIMIT_HEADERS_ENABLED = True
@@ -93,6 +96,8 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
         # Limits per client address, and per resume code whatever the address (a bearer credential).
         RESUME_LIMIT = env.get("RESUME_LIMIT", "10 per minute;60 per hour")
         RESUME_CODE_LIMIT = env.get("RESUME_CODE_LIMIT", "10 per hour")
+        # The optional return email on the saved page, per client address (it sends mail).
+        RETURN_EMAIL_LIMIT = env.get("RETURN_EMAIL_LIMIT", "5 per minute;20 per hour")
         # Generous: a clinic's waiting-room tablets share one address.
         START_LIMIT = env.get("START_LIMIT", "30 per minute;300 per hour")
         # Number of proxies (load balancers) in front of the app whose X-Forwarded-For is trusted;
@@ -103,7 +108,11 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
         TRUSTED_HOSTS = [
             h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()
         ] or None
-        BABEL_DEFAULT_LOCALE = "en"
+        # The clinic's language: clinician pages, the clinician's PDF, commands and the clinic's
+        # emails are in it whatever a browser asks for; patients start in it unless their browser
+        # asks for another language the service has ("en" or "es"), and may switch.
+        CLINIC_LANGUAGE = (env.get("CLINIC_LANGUAGE") or "en").strip().lower()
+        BABEL_DEFAULT_LOCALE = CLINIC_LANGUAGE
         # Urgent advice: the numbers and service a patient is told to call (tel: links). Unset:
         # generic words ("your emergency number", "your doctor or an urgent care service").
         EMERGENCY_PHONE = env.get("EMERGENCY_PHONE") or None
@@ -114,6 +123,15 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
         # The clinic's address for red-flag alerts (a reference and a sign-in link, no health
         # data). Unset: no alert is queued.
         CLINIC_ALERT_EMAIL = env.get("CLINIC_ALERT_EMAIL") or None
+        # Who is asking (screening/clinic.py): shown in the header, on the start, confirmation and
+        # information pages, and in the PDF. Unset: neutral words ("the clinic that sent you the
+        # link"), and a warning at start in production. CLINIC_CONTROLLER names the organisation
+        # responsible for the data in the privacy notice (unset: CLINIC_NAME).
+        CLINIC_NAME = (env.get("CLINIC_NAME") or "").strip() or None
+        CLINIC_PHONE = (env.get("CLINIC_PHONE") or "").strip() or None
+        CLINIC_EMAIL = (env.get("CLINIC_EMAIL") or "").strip() or None
+        CLINIC_ADDRESS = (env.get("CLINIC_ADDRESS") or "").strip() or None
+        CLINIC_CONTROLLER = (env.get("CLINIC_CONTROLLER") or "").strip() or None
         MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
         MAIL_PORT = _int(env, "MAIL_PORT", 25)
         MAIL_USERNAME = env.get("MAIL_USERNAME") or None
@@ -151,6 +169,9 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
         # The same hashing code paths at argon2-cffi's cheapest parameters (test passwords only);
         # a server a test starts under gunicorn with APP_ENV=testing uses them too.
         ARGON2_PROFILE = "CHEAPEST"
+        # Off: a background render would share the in-memory database with the test; the tests
+        # of it turn it on (tests/test_prerender.py).
+        PRERENDER_PDF = _bool(env, "PRERENDER_PDF", False)
 
     return {
         "development": DevelopmentConfig,

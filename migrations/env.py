@@ -101,6 +101,14 @@ def run_migrations_online():
 
             with context.begin_transaction():
                 context.run_migrations()
+            if sqlite:
+                # SQLite's planner needs statistics to choose the lists' indexes (without them
+                # it sorted every sent screening): refreshed after every migration, sampled
+                # (analysis_limit) so that it stays quick on a large database.
+                connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+                connection.exec_driver_sql("ANALYZE")
+                connection.exec_driver_sql("PRAGMA optimize")
+                connection.commit()
         finally:
             if sqlite:
                 if connection.in_transaction():

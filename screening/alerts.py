@@ -159,8 +159,13 @@ def build_message(
     return msg
 
 
-def _deliver(msg: EmailMessage) -> None:
-    """Hand the message to the SMTP server (STARTTLS and login as configured)."""
+def send_mail(msg: EmailMessage) -> None:
+    """Hand the message to the SMTP server (MAIL_* settings: STARTTLS and login as configured).
+
+    Shared by every email the service sends (red-flag alerts, the patient's return link in
+    `screening/return_email.py`). Raises what smtplib or the socket raise; callers log only
+    `error_name(error)`.
+    """
     config = current_app.config
     timeout = float(config["MAIL_TIMEOUT_SECONDS"])
     with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
@@ -171,7 +176,7 @@ def _deliver(msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
-def _error_name(error: BaseException) -> str:
+def error_name(error: BaseException) -> str:
     """The kind of error, with an SMTP status code when there is one; never its message (which
     may quote addresses or the server's words)."""
     name = type(error).__name__
@@ -245,9 +250,9 @@ def _attempt(alert_id: int, actor: str) -> tuple[str, str | None, str | None]:
     try:
         if not _recipients():
             raise AlertNotConfigured("CLINIC_ALERT_EMAIL is not set")
-        _deliver(build_message(reference, data["level"], data["submitted_at"]))
+        send_mail(build_message(reference, data["level"], data["submitted_at"]))
     except Exception as e:  # any SMTP, network, TLS or configuration error
-        error = _error_name(e)
+        error = error_name(e)
     values: dict[str, Any] = (
         {"sent_at": utcnow(), "last_error": None} if error is None else {"last_error": error[:200]}
     )
@@ -297,7 +302,7 @@ def try_send(screening_id: int) -> bool:
         log.warning(
             "red-flag alert for screening %s not sent (%s); `flask send-alerts` retries it",
             reference or f"id {screening_id}",
-            _error_name(e),
+            error_name(e),
         )
         return False
 

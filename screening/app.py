@@ -161,6 +161,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides)
     # Owner-only: it holds the local database and the generated secret key.
     Path(app.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
+    _template_loader(app)
     if name == "testing" and not isinstance(config, dict):  # chosen by APP_ENV, not by a test
         app.logger.warning(
             "APP_ENV=testing is for the test suite only: rate limits are off and, without "
@@ -175,6 +176,9 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.instance_path), app.logger)
     _check_secret_key(app, name)
     _rate_limit_storage_timeouts(app)
+    from . import clinic
+
+    clinic.init_app(app, name)  # warns in production when the clinic's name or contact is unset
 
     if app.config.get("TRUSTED_PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -188,6 +192,17 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     _register_cli(app)
     _configure_logging(app)
     return app
+
+
+def _template_loader(app: Flask) -> None:
+    """The instance folder's templates/ first, then the package's: a clinic replaces a page
+    (`instance/templates/pages/privacy.html`) without editing the package."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    own = Path(app.instance_path) / "templates"
+    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+        [FileSystemLoader(str(own)), FileSystemLoader(str(app.template_folder))]
+    )
 
 
 def _check_secret_key(app: Flask, name: str) -> None:
@@ -212,23 +227,45 @@ def _rate_limit_storage_timeouts(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import auth, database, models  # noqa: F401 - they register tables and loaders
+    from . import auth, database, languages, models  # noqa: F401 - tables, loaders, languages
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_data_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    _init_languages(app)
+    babel.init_app(app, locale_selector=languages.select_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
     database.configure(app)
 
 
+def _init_languages(app: Flask) -> None:
+    """The clinic's language, and where the compiled catalogues are (`make install` compiles
+    translations/<lang>/LC_MESSAGES/messages.po; a wheel carries them compiled, built in)."""
+    from . import languages
+
+    clinic = str(app.config.get("CLINIC_LANGUAGE") or languages.SOURCE_LANGUAGE).strip().lower()
+    if clinic not in languages.LANGUAGES:
+        raise ConfigError(
+            f"CLINIC_LANGUAGE must be one of {', '.join(languages.LANGUAGES)}, not {clinic!r}"
+        )
+    app.config["CLINIC_LANGUAGE"] = app.config["BABEL_DEFAULT_LOCALE"] = clinic
+    folder = _data_dir("translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(folder)
+    for code in languages.LANGUAGES:
+        compiled = folder / code / "LC_MESSAGES" / "messages.mo"
+        if code != languages.SOURCE_LANGUAGE and not compiled.is_file():
+            app.logger.warning("%s is missing: run `make install` to compile it", compiled)
+    languages.init_app(app)
+
+
 def _register_blueprints(app: Flask) -> None:
-    from . import clinician, errors, patient, web
+    from . import clinician, errors, pages, patient, web
 
     web.init_app(app)
     errors.init_app(app)
     app.register_blueprint(patient.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(clinician.bp)
 
 

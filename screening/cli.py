@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -266,14 +267,16 @@ def _day(option: str, text: str | None) -> dt.date | None:
         fail(f"{option} must be a date like 2026-11-01, not {quoted(text)}")
 
 
-def _write_private(path: str, body: str) -> None:
-    """Write the file owner-only (it holds health data), replacing it whole or not at all."""
+def _write_private(path: str, body: str | Iterable[str]) -> None:
+    """Write the file owner-only (it holds health data), replacing it whole or not at all; the
+    text may come in pieces, written as they are made."""
     target = os.path.abspath(path)
     folder = os.path.dirname(target)
     fd, temporary = tempfile.mkstemp(prefix=".export-", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(body)
+            for piece in [body] if isinstance(body, str) else body:
+                out.write(piece)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -290,10 +293,17 @@ def _write_private(path: str, body: str) -> None:
 @click.option(
     "--collection", is_flag=True, help="A collection Bundle for file exchange, not a transaction."
 )
-def export_fhir_command(out: str, start: str | None, end: str | None, collection: bool) -> None:
+@click.option(
+    "--ndjson",
+    is_flag=True,
+    help="FHIR Bulk Data NDJSON (one resource per line), not a Bundle.",
+)
+def export_fhir_command(
+    out: str, start: str | None, end: str | None, collection: bool, ndjson: bool
+) -> None:
     """Write the FHIR R4 Bundle of submitted screenings to OUT ("-": standard output), as the
     clinician's export does: a transaction Bundle a FHIR server imports as-is, audited as
-    export_fhir by "cli"."""
+    export_fhir by "cli". The file is written as the screenings are read (constant memory)."""
     from . import exports
     from .accounts import CLI
     from .extensions import db
@@ -301,25 +311,28 @@ def export_fhir_command(out: str, start: str | None, end: str | None, collection
     first, last = _day("--from", start), _day("--to", end)
     if first and last and first > last:
         fail(f"--from ({first}) is after --to ({last})")
+    if collection and ndjson:
+        fail("--collection and --ndjson cannot be used together")
     if out != "-" and (os.path.isdir(out) or not os.path.isdir(os.path.dirname(out) or ".")):
         fail(f"cannot write {quoted(out)}: not a file in an existing folder")
-    download = exports.export_fhir(first, last, actor=CLI, collection=collection)
+    if ndjson:
+        download = exports.export_ndjson(first, last, actor=CLI)
+    else:
+        download = exports.export_fhir(first, last, actor=CLI, collection=collection)
     if out == "-":
-        click.echo(download.body, nl=False)
+        for chunk in download.chunks:
+            click.echo(chunk, nl=False)
     else:
         try:
-            _write_private(out, download.body)
+            _write_private(out, download.chunks)
         except OSError as e:
             db.session.rollback()
             fail(f"cannot write {quoted(out)}: {e.strerror or type(e).__name__}")
     db.session.commit()
-    count = sum(
-        1
-        for e in json.loads(download.body)["entry"]
-        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    kind = (
+        "an NDJSON file" if ndjson else f"a {'collection' if collection else 'transaction'} Bundle"
     )
-    kind = "collection" if collection else "transaction"
-    click.echo(f"wrote a {kind} Bundle of {count} screening(s) to {quoted(out)}", err=out == "-")
+    click.echo(f"wrote {kind} of {download.count} screening(s) to {quoted(out)}", err=out == "-")
 
 
 def init_app(app: Flask) -> None:

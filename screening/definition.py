@@ -19,7 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_percent
 from markupsafe import escape
 
@@ -690,18 +690,35 @@ def _is_visible(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LNPS" and ch not in BLANKS
 
 
+def _reader_locale() -> Any:
+    return get_locale() or "en"
+
+
+def _english(locale: Any) -> bool:
+    return str(locale).split("_")[0] == "en"
+
+
 def long_date(day: dt.date) -> str:
-    """A date in words, like 14 May 1972, with month names in the reader's language."""
-    return format_date(day, "d MMMM y", locale=get_locale() or "en")
+    """A date in words, in the reader's language: 14 May 1972, 14 de mayo de 1972.
+
+    English keeps day, month, year (CLDR's English is the US "May 14, 1972"); other languages
+    take their own long form from CLDR.
+    """
+    locale = _reader_locale()
+    return format_date(day, "d MMMM y" if _english(locale) else "long", locale=locale)
 
 
 def month_in_words(year: int, month: int) -> str:
-    """A month in words, like March 2025, in the reader's language.
+    """A month in words, in the reader's language: March 2025, marzo de 2025.
 
-    "LLLL" is the month's name standing alone: the same as "MMMM" in English, but in
-    languages that decline it, "март 2025" rather than "марта 2025" (of March).
+    English is "LLLL y"; other languages take CLDR's month-and-year form, with the month's name
+    standing alone where the language declines it ("март 2025 г.", not "марта").
     """
-    return format_date(dt.date(year, month, 1), "LLLL y", locale=get_locale() or "en")
+    locale = _reader_locale()
+    first = dt.date(year, month, 1)
+    if _english(locale):
+        return format_date(first, "LLLL y", locale=locale)
+    return format_skeleton("yMMMM", first, locale=locale)
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

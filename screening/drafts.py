@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import InvalidRequestError
 
@@ -20,7 +21,8 @@ from . import questionnaire, upgrade
 from .criteria import DEFAULT_PROFILE, PROFILES
 from .engine import evaluate, red_flag_level, red_flags
 from .extensions import db
-from .models import Screening, utcnow
+from .languages import clinic_language
+from .models import Screening, search_form, utcnow
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: codes are read aloud and typed from paper.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -294,6 +296,24 @@ def issue_resume_code(screening: Screening, secret_key: str, days: int = 30) -> 
     return code
 
 
+def holds_code(screening: Screening, code: str, secret_key: str) -> bool:
+    """Whether `code` is this draft's current, unexpired resume code (a keyed-hash compare).
+
+    The return email sends the code the patient was shown, posted back from their saved page:
+    only the code that opens this very draft is ever sent, and no code is kept anywhere.
+    """
+    plain = normalise_code(code)
+    stored = screening.resume_code_hash
+    if len(plain) != 12 or not stored or screening.is_submitted:
+        return False
+    if not hmac.compare_digest(hash_code(plain, secret_key), stored):
+        return False
+    expires = screening.resume_expires_at
+    if expires is not None and expires.tzinfo is None:  # SQLite returns naive datetimes
+        expires = expires.replace(tzinfo=dt.UTC)
+    return expires is not None and expires >= utcnow()
+
+
 def find_by_resume_code(code: str, secret_key: str) -> Screening | None:
     """The draft a resume code opens, or None when wrong, expired or already submitted."""
     plain = normalise_code(code)
@@ -318,7 +338,9 @@ def new_reference() -> str:
     return f"{REFERENCE_PREFIX}-{_random_group()}-{_random_group()}"
 
 
-def submit(screening: Screening, today: dt.date | None = None) -> Screening:
+def submit(
+    screening: Screening, today: dt.date | None = None, language: str | None = None
+) -> Screening:
     """Lock the answers, store the evaluations and give a reference. Only once.
 
     The answers evaluated are exactly the answers locked: like every write to a draft, the
@@ -330,7 +352,13 @@ def submit(screening: Screening, today: dt.date | None = None) -> Screening:
 
     def lock(stored: dict[str, Any]) -> dict[str, Any]:
         answers = questionnaire.validate(stored, today)
-        evaluation = evaluate(answers, DEFAULT_PROFILE, on=on).as_dict()
+        # The evaluations keep their words (criteria, counts): the clinic's, whatever language
+        # the patient answered in; the patient's own pages word them again in theirs.
+        with force_locale(clinic_language()):
+            evaluation = evaluate(answers, DEFAULT_PROFILE, on=on).as_dict()
+            others = {
+                p: evaluate(answers, p, on=on).as_dict() for p in PROFILES if p != DEFAULT_PROFILE
+            }
         appointment = answers.get("appointment_date")
         history = list(screening.red_flag_history or [])
         # The history holds every safety answer that was sent, whatever path it came by.
@@ -341,18 +369,19 @@ def submit(screening: Screening, today: dt.date | None = None) -> Screening:
             "reference": _unused_reference(),
             "submitted_at": utcnow(),
             "evaluation": evaluation,
-            "other_evaluations": {
-                p: evaluate(answers, p, on=on).as_dict() for p in PROFILES if p != DEFAULT_PROFILE
-            },
+            "other_evaluations": others,
             "criteria_version": evaluation["criteria_version"],
             "overall": evaluation["overall"],
             "has_red_flags": bool(red_flags(answers)),
             "red_flag_level": red_flag_level(answers),
             "red_flag_history": history,
             "patient_name": answers.get("name"),
+            "name_search": search_form(answers.get("name")),  # as the worklist searches it
             "appointment_date": dt.date.fromisoformat(appointment) if appointment else None,
             "resume_code_hash": None,
             "resume_expires_at": None,
+            # The language the patient answered in ("Answered in Spanish" for the clinic).
+            "language": language,
         }
 
     _write_draft(screening, lock)

@@ -13,7 +13,16 @@ was answered under (`questionnaire_version`): its answers under its own keys, it
 pointing at its own version of the Questionnaire. `export_csv` and `export_fhir` are what a
 clinician downloads (and `flask export-fhir` writes): the file of a date range, audited (plain
 data in; only flushes). The FHIR download is a transaction Bundle with the Patient, the results
-and the red flags of each screening (see `screening.fhir`).
+and the red flags of each screening (see `screening.fhir`); `export_ndjson` gives the same
+resources as FHIR Bulk Data NDJSON (`screening.fhir.ndjson`).
+
+Every file is streamed: a download is audited when it is made (a fixed number of statements:
+the count, the references of the export's own row, that row, and one INSERT ... SELECT of a row
+per screening), then its text is produced as it is read, from a server-side cursor EXPORT_BATCH
+screenings at a time with only the columns the files need and each batch's follow-ups in one
+query. Memory stays that of one batch, and the statements do not grow with the screenings
+(one more per batch). FHIR texts of the questionnaire are translated once per export and its
+JSON is compact.
 """
 
 from __future__ import annotations
@@ -21,16 +30,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, DateTime, Integer, String, func, insert, literal, select
+from sqlalchemy.orm import load_only, raiseload, selectinload
 
 from . import counts, follow_up, releases
 from .extensions import db
-from .fhir import fhir_collection_bundle, fhir_transaction_bundle, json_text
-from .models import Screening
+from .fhir.bundle import bundle_json_chunks
+from .fhir.ndjson import NDJSON_MIMETYPE, ndjson_lines
+from .fhir.response import translated_once
+from .models import AuditEvent, FollowUp, Screening
 
 if TYPE_CHECKING:
     from .accounts import Actor
@@ -46,14 +59,91 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
+def _in_range(start: dt.date | None, end: dt.date | None) -> list[ColumnElement[bool]]:
+    """The conditions of the submitted screenings of [start, end] (by submission day, UTC)."""
+    conditions = [Screening.status == "submitted"]
+    if start:
+        conditions.append(Screening.submitted_at >= _start_of(start))
+    if end:
+        conditions.append(Screening.submitted_at < _start_of(end + dt.timedelta(days=1)))
+    return conditions
+
+
+ORDER = (Screening.submitted_at, Screening.id)
+
+
 def submitted_between(start: dt.date | None, end: dt.date | None) -> list[Screening]:
     """Submitted screenings whose submission day (UTC) is within [start, end], oldest first."""
-    stmt = select(Screening).where(Screening.status == "submitted")
-    if start:
-        stmt = stmt.where(Screening.submitted_at >= _start_of(start))
-    if end:
-        stmt = stmt.where(Screening.submitted_at < _start_of(end + dt.timedelta(days=1)))
-    return list(db.session.scalars(stmt.order_by(Screening.submitted_at, Screening.id)))
+    stmt = select(Screening).where(*_in_range(start, end))
+    return list(db.session.scalars(stmt.order_by(*ORDER)))
+
+
+def count_between(start: dt.date | None, end: dt.date | None) -> int:
+    """How many submitted screenings [start, end] holds (one count query)."""
+    stmt = select(func.count()).select_from(Screening).where(*_in_range(start, end))
+    return int(db.session.scalar(stmt) or 0)
+
+
+# Screenings read per batch while a file is streamed: what a request holds in memory at most.
+EXPORT_BATCH = 200
+# Text is sent in pieces of about this many characters (fewer, larger writes).
+CHUNK_CHARS = 64 * 1024
+# What the CSV and FHIR files read of a screening (nothing else is loaded: a column missing here
+# raises at once instead of being read row by row).
+EXPORT_COLUMNS = (
+    Screening.id,
+    Screening.status,
+    Screening.reference,
+    Screening.submitted_at,
+    Screening.updated_at,
+    Screening.questionnaire_version,
+    Screening.criteria_version,
+    Screening.overall,
+    Screening.red_flag_level,
+    Screening.has_red_flags,
+    Screening.red_flag_history,
+    Screening.evaluation,
+    Screening.other_evaluations,
+    Screening.answers,
+    Screening.reviewed_at,
+)
+
+
+def stream_between(conditions: Sequence[ColumnElement[bool]]) -> Iterator[Screening]:
+    """The screenings matching `conditions`, oldest first, read from a server-side cursor
+    EXPORT_BATCH at a time (on PostgreSQL a named cursor; SQLite steps through its result), with
+    only the columns the files need, and each batch's follow-ups (with their clinicians) in one
+    query per batch. Rows already handed out are not kept (the session holds them weakly)."""
+    stmt = (
+        select(Screening)
+        .where(*conditions)
+        .order_by(*ORDER)
+        .options(
+            load_only(*EXPORT_COLUMNS, raiseload=True),
+            selectinload(Screening.follow_ups).joinedload(FollowUp.clinician),
+            raiseload("*"),
+        )
+    )
+    result = db.session.execute(stmt, execution_options={"yield_per": EXPORT_BATCH})
+    try:
+        yield from result.scalars()
+    finally:
+        result.close()
+
+
+def _chunked(pieces: Iterable[str], size: int | None = None) -> Iterator[str]:
+    """The pieces joined into chunks of about `size` characters (CHUNK_CHARS)."""
+    size = CHUNK_CHARS if size is None else size
+    buffer: list[str] = []
+    held = 0
+    for piece in pieces:
+        buffer.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(buffer)
+            buffer, held = [], 0
+    if buffer:
+        yield "".join(buffer)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -277,14 +367,28 @@ def red_flag_cells(screening: Screening) -> dict[str, str]:
     }
 
 
-def to_csv(screenings: Iterable[Screening]) -> str:
-    """The CSV text: a header row, then one row per screening."""
+def csv_lines(screenings: Iterable[Screening]) -> Iterator[str]:
+    """The CSV text line by line (a line may hold line breaks inside quotes): the header, then
+    one row per screening, each written as soon as its screening is read."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=csv_columns(), lineterminator="\r\n")
+
+    def taken() -> str:
+        line = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return line
+
     writer.writeheader()
+    yield taken()
     for screening in screenings:
         writer.writerow(csv_row(screening))
-    return out.getvalue()
+        yield taken()
+
+
+def to_csv(screenings: Iterable[Screening]) -> str:
+    """The CSV text: a header row, then one row per screening."""
+    return "".join(csv_lines(screenings))
 
 
 def answers_from_row(row: Mapping[str, str]) -> dict[str, Any]:
@@ -309,42 +413,84 @@ def answers_from_row(row: Mapping[str, str]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Download:
-    """A file to send: its text, media type and name."""
+    """A file to send: its text in pieces (produced as they are read: iterate them once, while
+    the app context and the session that made them are still there), media type and name, and
+    how many screenings it holds."""
 
-    body: str
+    chunks: Iterable[str]
     mimetype: str
     filename: str
+    count: int = 0
+
+    @cached_property
+    def body(self) -> str:
+        """The whole text (reads every piece: for small files, tests and the command line)."""
+        return "".join(self.chunks)
+
+
+# The export's own audit row lists the references up to the detail column's 1000 characters; a
+# reference and its comma take at least 2, so this many always fill it.
+REFERENCES_IN_DETAIL = 500
 
 
 def _audited_selection(
     action: str, start: dt.date | None, end: dt.date | None, actor: Actor
-) -> list[Screening]:
-    """The screenings of [start, end], their export audited as `action`.
+) -> tuple[int, list[ColumnElement[bool]]]:
+    """The number of screenings of [start, end] and the conditions that select them, their
+    export audited as `action` (flushed, not committed).
 
-    One row for the export, with the count and the references, and one row per screening, so
-    that a screening's trail shows every export of it (the first row's list is cut when the
-    export is large).
+    One row for the export, with the count and the references (the list is cut when the export is
+    large), and one row per screening, so that a screening's trail shows every export of it: all
+    of those in one INSERT ... SELECT over the same screenings, whatever their number (nothing
+    read into memory, one statement). The selection ends at the time the export starts, so that
+    a screening sent while the file is being written is neither audited nor exported.
     """
-    screenings = submitted_between(start, end)
+    conditions = [*_in_range(start, end), Screening.submitted_at <= dt.datetime.now(dt.UTC)]
+    count = int(
+        db.session.scalar(select(func.count()).select_from(Screening).where(*conditions)) or 0
+    )
+    first = db.session.scalars(
+        select(Screening.reference).where(*conditions).order_by(*ORDER).limit(REFERENCES_IN_DETAIL)
+    )
     span = f"from={start or 'any'} to={end or 'any'}"
-    refs = ",".join(s.reference or "" for s in screenings)
-    actor.record(action, detail=f"{span} count={len(screenings)} references={refs}")
-    for s in screenings:
-        actor.record(action, reference=s.reference, detail=f"{span} (one of {len(screenings)})")
-    return screenings
+    refs = ",".join(r or "" for r in first)
+    summary = actor.record(action, detail=f"{span} count={count} references={refs}")
+    if count:
+        each = select(
+            literal(summary.action, String),
+            literal(summary.actor_id, Integer),
+            literal(summary.actor_email, String),
+            Screening.reference,
+            literal(f"{span} (one of {count})"[:1000], String),
+            literal(summary.ip, String),
+            literal(summary.at, DateTime(timezone=True)),
+        ).where(*conditions)
+        names = ["action", "actor_id", "actor_email", "screening_reference", "detail", "ip", "at"]
+        db.session.execute(insert(AuditEvent.__table__).from_select(names, each.order_by(*ORDER)))
+    return count, conditions
 
 
 def _filename(start: dt.date | None, end: dt.date | None, suffix: str) -> str:
     return f"si-joint-screenings_{start or 'start'}_{end or dt.date.today()}{suffix}"
 
 
+def _versions(conditions: Sequence[ColumnElement[bool]]) -> list[str]:
+    """The questionnaire versions of the selected screenings (one query)."""
+    stmt = select(Screening.questionnaire_version).where(*conditions).distinct()
+    return sorted(v for v in db.session.scalars(stmt) if v)
+
+
 def export_csv(start: dt.date | None, end: dt.date | None, *, actor: Actor) -> Download:
     """CSV of the submitted screenings of [start, end] (either may be open), audited as
-    "export_csv"."""
-    screenings = _audited_selection("export_csv", start, end, actor)
-    # A byte order mark, so that spreadsheets read accented names as UTF-8.
-    body = "\ufeff" + to_csv(screenings)
-    return Download(body, "text/csv", _filename(start, end, ".csv"))
+    "export_csv" when called; the text is produced row by row as it is read."""
+    count, conditions = _audited_selection("export_csv", start, end, actor)
+
+    def chunks() -> Iterator[str]:
+        # A byte order mark, so that spreadsheets read accented names as UTF-8.
+        yield "\ufeff"
+        yield from _chunked(csv_lines(stream_between(conditions)))
+
+    return Download(chunks(), "text/csv", _filename(start, end, ".csv"), count)
 
 
 def export_fhir(
@@ -354,8 +500,37 @@ def export_fhir(
     a transaction a FHIR server imports as-is (the Questionnaires and terminology by conditional
     update, then per screening its Patient, QuestionnaireResponse, red flags and results, each
     created only when its identifier is not there yet), or with `collection` the same resources
-    as a collection Bundle for file exchange. See `screening.fhir.bundle`."""
-    screenings = _audited_selection("export_fhir", start, end, actor)
-    make = fhir_collection_bundle if collection else fhir_transaction_bundle
-    body = json_text(make(screenings))
-    return Download(body, "application/fhir+json", _filename(start, end, ".fhir.json"))
+    as a collection Bundle for file exchange. See `screening.fhir.bundle`. Compact JSON, written
+    entry by entry as the screenings are read."""
+    count, conditions = _audited_selection("export_fhir", start, end, actor)
+    versions = _versions(conditions)
+
+    def chunks() -> Iterator[str]:
+        with translated_once():
+            screenings = stream_between(conditions)
+            yield from _chunked(bundle_json_chunks(versions, screenings, collection=collection))
+
+    return Download(chunks(), "application/fhir+json", _filename(start, end, ".fhir.json"), count)
+
+
+def export_ndjson(
+    start: dt.date | None,
+    end: dt.date | None,
+    *,
+    actor: Actor,
+    resource_type: str | None = None,
+) -> Download:
+    """The FHIR R4 resources of the submitted screenings of [start, end] as Bulk Data NDJSON
+    (one resource per line, see `screening.fhir.ndjson`), audited as "export_fhir"; with
+    `resource_type`, only the resources of that type (one file per type, as Bulk Data servers
+    give them)."""
+    count, conditions = _audited_selection("export_fhir", start, end, actor)
+    versions = _versions(conditions)
+    suffix = f".{resource_type}.ndjson" if resource_type else ".ndjson"
+
+    def chunks() -> Iterator[str]:
+        with translated_once():
+            lines = ndjson_lines(versions, stream_between(conditions), resource_type)
+            yield from _chunked(lines)
+
+    return Download(chunks(), NDJSON_MIMETYPE, _filename(start, end, suffix), count)

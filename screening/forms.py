@@ -124,9 +124,25 @@ class StepForm(Form):
         wrong one still is. Returns the clean values of the asked questions (None for empty), or
         None when there are errors, which are then on the fields.
         """
+        values, wrong = self._checked(stored, partial=partial, keep=False)
+        return None if wrong else values
+
+    def keep_valid(self, stored: Mapping[str, Any]) -> tuple[dict[str, Any], list[Question]]:
+        """Save and come back later: the same checks as `clean(partial=True)`, but a wrong
+        answer does not stop the others from being saved.
+
+        Returns the values to store and the questions whose posted answer was wrong (in the
+        order of the page, each with its error on its field). For a wrong answer, the answer
+        saved before (if any) is kept as it was, and the questions after it are read with it.
+        """
+        return self._checked(stored, partial=True, keep=True)
+
+    def _checked(
+        self, stored: Mapping[str, Any], *, partial: bool, keep: bool
+    ) -> tuple[dict[str, Any], list[Question]]:
         current = {k: v for k, v in stored.items() if k not in self.step.keys}
         values: dict[str, Any] = {}
-        ok = True
+        wrong: list[Question] = []
         for q in self.step.questions:
             if not q.is_asked(current):
                 continue
@@ -137,12 +153,14 @@ class StepForm(Form):
                 value = None if partial and empty else q.check(value)
             except AnswerError as e:
                 self._error(q, e)
-                ok = False
-                continue
+                wrong.append(q)
+                if not keep:
+                    continue
+                value = stored.get(q.key)  # the answer saved before stays as it was
             values[q.key] = value
             if value is not None and value != []:
                 current[q.key] = value
-        return values if ok else None
+        return values, wrong
 
     def check_stored(self, answers: Mapping[str, Any]) -> None:
         """Put an error beside each stored answer that breaks today's rules (an older rule)."""

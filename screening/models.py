@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -28,15 +31,57 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Names are searched in this form (`Screening.name_search`), and so are the words typed.
+NAME_SEARCH_LENGTH = 200
+
+
+def search_form(text: str | None) -> str | None:
+    """A name as the worklist searches it: accents and other combining marks dropped, case
+    folded, spaces squeezed ("  José  NÚÑEZ" -> "jose nunez"); None when empty."""
+    if not text:
+        return None
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    folded = " ".join(unicodedata.normalize("NFC", bare).casefold().split())
+    return folded[:NAME_SEARCH_LENGTH] or None
+
+
+# The worklist's order, red flags first: 2 for an emergency, 1 for urgent, 0 for none (as
+# follow_up.LEVELS lists them), computed by the database whenever red_flag_level changes.
+RED_FLAG_PRIORITY_SQL = (
+    "CASE red_flag_level WHEN 'emergency' THEN 2 WHEN 'urgent' THEN 1 ELSE 0 END"
+)
+
+
 class Screening(db.Model):
     """One patient's screening: a draft while answered, locked once submitted."""
 
     __tablename__ = "screening"
+    __table_args__ = (
+        # The worklist's two orders (red flags first; newest first), each read from its index
+        # from the cursor on: the status first (only sent screenings are listed).
+        Index("ix_screening_worklist", "status", "red_flag_priority", "submitted_at", "id"),
+        Index("ix_screening_newest", "status", "submitted_at", "id"),
+        # Name fragments: a trigram index on PostgreSQL (pg_trgm; a plain one where the
+        # extension cannot be had, see migration 0007), a plain one on SQLite.
+        Index(
+            "ix_screening_name_search",
+            "name_search",
+            postgresql_using="gin",
+            postgresql_ops={"name_search": "gin_trgm_ops"},
+        ),
+        # Reference prefixes (LIKE 'SIJ7K%' on PostgreSQL whatever the database's collation).
+        Index(
+            "ix_screening_reference_key",
+            "reference_key",
+            postgresql_ops={"reference_key": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Random, unguessable; bound to the patient's session cookie. Never shown in URLs.
     token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # Indexed as the first column of ix_screening_worklist and ix_screening_newest.
+    status: Mapped[str] = mapped_column(String(16), default="draft")
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -68,6 +113,9 @@ class Screening(db.Model):
 
     # Set once, on submit.
     reference: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # The language the patient answered in (a code like "es"); None for screenings sent before
+    # it was recorded (migration 0008), read as unknown.
+    language: Mapped[str | None] = mapped_column(String(16))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The other profiles' evaluations, made at the same moment: {profile: evaluation}. Stored so
@@ -80,6 +128,17 @@ class Screening(db.Model):
     red_flag_level: Mapped[str | None] = mapped_column(String(16), index=True)
     # Copied from the locked answers so the worklist can search and sort in SQL.
     patient_name: Mapped[str | None] = mapped_column(String(100))
+    # The name as searched (`search_form`): set with patient_name (drafts.submit, and by the
+    # listener below when patient_name is set on an object).
+    name_search: Mapped[str | None] = mapped_column(String(NAME_SEARCH_LENGTH))
+    # Computed by the database: the reference without its hyphens ("SIJ7K3Q9XMD"), for prefix
+    # searches; and the red flags' place in the worklist's order.
+    reference_key: Mapped[str | None] = mapped_column(
+        String(16), Computed("replace(reference, '-', '')", persisted=True)
+    )
+    red_flag_priority: Mapped[int] = mapped_column(
+        Integer, Computed(RED_FLAG_PRIORITY_SQL, persisted=True)
+    )
     appointment_date: Mapped[dt.date | None] = mapped_column(db.Date)
 
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -97,6 +156,19 @@ class Screening(db.Model):
     def is_submitted(self) -> bool:
         """Whether the answers are locked."""
         return self.status == "submitted"
+
+
+@event.listens_for(Screening.patient_name, "set")
+def _name_search(target: Screening, value: str | None, *_: Any) -> None:
+    target.name_search = search_form(value)
+
+
+# The trigram index needs pg_trgm (tables made without migrations: tests, `db.create_all`).
+event.listen(
+    Screening.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 
 
 class FollowUp(db.Model):
@@ -182,7 +254,11 @@ class AuditEvent(db.Model):
     """Append-only record of access: who, when, what (a reference, never answers), from where."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_at", "at"),
+        # The audit trail of one user, newest first (its filter and its order).
+        Index("ix_audit_event_actor_email_at", "actor_email", "at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -22,12 +23,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from . import advice, drafts, questionnaire, upgrade
+from . import advice, drafts, languages, questionnaire, return_email, upgrade
 from .engine import red_flag_level, red_flags
 from .extensions import db, limiter
 from .forms import layout, step_form
@@ -50,6 +51,9 @@ SENT_BEFORE_KEY = "sent_before"
 # (drafts.upgrade_draft); this browser is then shown first the page with a new or unanswered
 # question, once, saying that the questions changed: [token, page key].
 UPGRADED_KEY = "upgraded"
+# A draft just resumed with its code: the page it lands on says once from which day the answers
+# were restored: [token, day of the last save (ISO)]. Nothing about health.
+RESTORED_KEY = "restored"
 
 
 def _steps(answers: dict[str, Any] | None = None) -> tuple[questionnaire.Step, ...]:
@@ -182,6 +186,7 @@ def _bind(screening: Screening) -> None:
     session[SESSION_KEY] = screening.token
     session.pop(SENT_KEY, None)
     session.pop(UPGRADED_KEY, None)
+    session.pop(RESTORED_KEY, None)
 
 
 def _forget() -> None:
@@ -189,6 +194,7 @@ def _forget() -> None:
     session.pop(SESSION_KEY, None)
     session.pop(SENT_KEY, None)
     session.pop(UPGRADED_KEY, None)
+    session.pop(RESTORED_KEY, None)
     request.environ.pop(_CACHE_KEY, None)
 
 
@@ -312,6 +318,29 @@ def _continue_url(screening: Screening) -> str:
     return _step_url(step) if step else url_for("patient.check")
 
 
+def _restored(screening: Screening) -> str | None:
+    """ "We've restored your answers from 22 November": once, on the first page shown after
+    resuming with a code (the day of the last save; its year too when not this year)."""
+    mark = session.pop(RESTORED_KEY, None)
+    if not isinstance(mark, list) or len(mark) != 2 or mark[0] != screening.token:
+        return None
+    try:
+        day = dt.date.fromisoformat(str(mark[1]))
+    except ValueError:
+        return None
+    if day.year != utcnow().year:
+        words = questionnaire.long_date(day)  # 22 November 2025
+    else:
+        # The day and month in the reader's language ("22 November", "22 de noviembre"); in
+        # English the order of the service's other dates, whatever the English locale.
+        locale = get_locale()
+        if locale is None or locale.language == "en":
+            words = format_date(day, "d MMMM")
+        else:
+            words = format_skeleton("dMMMM", day, locale=locale)
+    return _("We've restored your answers from %(date)s", date=words)
+
+
 def _no_draft() -> Response:
     return redirect(url_for("patient.start"))
 
@@ -405,7 +434,15 @@ def _recheck_notice(hours: int) -> str:
     )
 
 
-def _render_step(step, form, answers, *, notice: str | None = None, status: int = 200):
+def _render_step(
+    step,
+    form,
+    answers,
+    *,
+    notice: str | None = None,
+    restored: str | None = None,
+    status: int = 200,
+):
     errors = form.error_list
     blocks = layout(form, answers)
     return (
@@ -422,6 +459,7 @@ def _render_step(step, form, answers, *, notice: str | None = None, status: int 
             back_url=_back_url(step, answers),
             action_url=_step_url(step, _returning()),
             notice=notice,
+            restored=restored,
         ),
         status,
     )
@@ -479,19 +517,19 @@ def step(step_key: str):
                 "Some questions have changed a little since you started. Your earlier answers "
                 "are kept."
             )
-        return _render_step(step, form, answers, notice=notice)
+        return _render_step(step, form, answers, notice=notice, restored=_restored(screening))
 
     saving = request.form.get("action") == "save"
     form = step_form(step, formdata=request.form)
-    values = form.clean(answers, partial=saving)
-    if values is None:
-        notice = None
-        if saving:
-            notice = _(
-                "Your answers on this page are not saved yet. Correct the answers below, or "
-                "clear them, then select ‘Save and come back later’ again."
-            )
-        return _render_step(step, form, answers, notice=notice)
+    not_kept: list[questionnaire.Question] = []
+    if saving:
+        # Save and come back later keeps every valid answer on the page; a wrong one is not
+        # stored (the answer saved before stays) and the saved page says which and why.
+        values, not_kept = form.keep_valid(answers)
+    else:
+        values = form.clean(answers)
+        if values is None:
+            return _render_step(step, form, answers)
     codes: list[str] = []
 
     def save() -> None:
@@ -510,7 +548,8 @@ def step(step_key: str):
         return lost
     code = codes[0] if codes else None
     if code is not None:
-        return _saved_page(screening, code, step)
+        dropped = [(q, form[q.key].errors[0]) for q in not_kept]
+        return _saved_page(screening, code, step, dropped)
     return redirect(_next_url(step, screening, rechecking))
 
 
@@ -602,9 +641,11 @@ def check():
             changed_url=(
                 _step_url(_safety_steps()[0], True) if _older_than_a_day(screening) else None
             ),
+            restored=_restored(screening),
         )
     try:
-        drafts.submit(screening)
+        # Kept for the clinic: "Answered in Spanish" beside the answers, in their own words.
+        drafts.submit(screening, language=languages.current())
     except drafts.AlreadySubmitted:
         # A double click: the first request sent it, from this same browser a moment ago.
         db.session.rollback()
@@ -626,7 +667,10 @@ def check():
     from . import alerts
 
     alerts.try_send(screening.id)
-    return redirect(url_for("patient.confirmation"))
+    # The clinic's PDF, rendered once this response is sent, so the first download is cached.
+    from . import prerender
+
+    return prerender.after_submit(redirect(url_for("patient.confirmation")), screening.id)
 
 
 @bp.get("/confirmation")
@@ -639,7 +683,7 @@ def confirmation():
         return redirect(_continue_url(screening))
     from .pdf import summary_for
 
-    summary = summary_for(screening)
+    summary = summary_for(screening, audience="patient")
     return render_template(
         "patient/confirmation.html",
         screening=screening,
@@ -699,21 +743,97 @@ def summary_pdf() -> Response:
 # --- save and resume ------------------------------------------------------------------------
 
 
-def _saved_page(screening: Screening, code: str, step: questionnaire.Step) -> str:
+def _saved_page(
+    screening: Screening,
+    code: str | None,
+    step: questionnaire.Step,
+    not_kept: list[tuple[questionnaire.Question, str | None]] = (),  # type: ignore[assignment]
+    *,
+    email: str = "",
+    email_error: str | None = None,
+    emailed: str | None = None,
+    email_failed: bool = False,
+    status: int = 200,
+) -> tuple[str, int]:
     """The resume code just issued, shown once in the answer to the post that made it.
 
     The code is never stored where it can be read again (only its hash is kept; it is not in
-    the session cookie): reloading this page saves again and gives a new code.
+    the session cookie): reloading this page saves again and gives a new code. The page also
+    lists the answers that were not kept (wrong), the return address, a Print button and the
+    optional form that emails the link and this same code (`saved_email`).
     """
     days = current_app.config["RESUME_CODE_DAYS"]
     expires = screening.resume_expires_at or (utcnow() + dt.timedelta(days=days))
-    return render_template(
-        "patient/saved.html",
-        **_advice_context(screening.answers or {}),
-        code=code,
-        days=days,
-        expires=format_date(expires.date(), "d MMMM y"),
-        continue_url=_step_url(step),
+    return (
+        render_template(
+            "patient/saved.html",
+            **_advice_context(screening.answers or {}),
+            code=code,
+            days=days,
+            expires=questionnaire.long_date(expires.date()),
+            continue_url=_step_url(step),
+            step_key=step.key,
+            not_kept=[(_capital(q.short), q.key, why) for q, why in not_kept],
+            resume_link=return_email.resume_link(),
+            email=email,
+            email_error=email_error,
+            error_title=bool(email_error),
+            emailed=emailed,
+            email_failed=email_failed,
+        ),
+        status,
+    )
+
+
+def _capital(text: Any) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+@bp.post("/saved/email")
+@limiter.limit(lambda: current_app.config["RETURN_EMAIL_LIMIT"])
+def saved_email():
+    """Email the return link and the code shown on the saved page, once, to a typed address.
+
+    The page posts back the code it shows (a hidden field): it is sent only when it is this
+    browser's draft's current code (keyed-hash compare), so no code is kept anywhere for the
+    send and the patient never gets a different code from the one they may have written down.
+    The address is used for this one message and kept nowhere.
+    """
+    screening = _current()
+    if screening is None:
+        return _session_ended()
+    if screening.is_submitted:
+        return redirect(url_for("patient.confirmation"))
+    step = questionnaire.STEP_BY_KEY.get(request.form.get("step", ""))
+    if step is None:
+        step = questionnaire.STEPS[0]
+    not_kept = [
+        (questionnaire.BY_KEY[k], None)
+        for k in request.form.getlist("not_kept")
+        if k in step.keys and k in questionnaire.BY_KEY
+    ]
+    code = request.form.get("code", "")
+    if not drafts.holds_code(screening, code, current_app.config["SECRET_KEY"]):
+        # Saved again since (a newer code), or the code ran out: nothing is sent or shown.
+        return _saved_page(screening, None, step, status=400)
+    code = drafts.format_code(drafts.normalise_code(code))
+    typed = request.form.get("email", "")[:1000]
+    address, error = return_email.check_address(typed)
+    if address is None:
+        return _saved_page(
+            screening, code, step, not_kept, email=typed, email_error=error, status=400
+        )
+    expires = screening.resume_expires_at
+    sent = return_email.send(address, code, expires.date())
+    return _saved_page(
+        screening,
+        code,
+        step,
+        not_kept,
+        email="" if sent else typed,
+        emailed=address if sent else None,
+        email_failed=not sent,
     )
 
 
@@ -772,12 +892,15 @@ def resume():
                 _bind(screening)
                 if deleting:
                     return redirect(url_for("patient.delete"))
+                # The day of the last save, read before a conversion (which keeps it anyway).
+                saved_at = screening.updated_at or screening.created_at or utcnow()
                 # Loaded as this browser's draft: converted when answered under earlier questions.
                 screening = _current()
                 if screening is None:
                     return redirect(url_for("patient.start"))
                 if screening.is_submitted:
                     return redirect(url_for("patient.confirmation"))
+                session[RESTORED_KEY] = [screening.token, saved_at.date().isoformat()]
                 return redirect(_continue_url(screening))
     return render_template(
         "patient/resume.html",

@@ -24,11 +24,9 @@ from flask import (
     Response,
     current_app,
     has_app_context,
-    has_request_context,
     render_template,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +34,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import pdf_tags, releases
+from . import languages, pdf_tags, releases
 from .extensions import db
 from .follow_up import follow_up_rows
 from .models import PdfCache, Screening
@@ -163,9 +161,14 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-def summary_for(screening: Screening) -> Summary:
+def summary_for(screening: Screening, audience: str = "clinician") -> Summary:
     """The summary context of a submitted screening, from its stored data only, with what the
-    clinic recorded since (its follow-ups)."""
+    clinic recorded since (its follow-ups).
+
+    The stored evaluations keep the clinic's words (drafts.submit); the patient's copy words
+    what it shows of them (the criteria the specialist may ask about) in the patient's language,
+    and the clinic's copy says which language the patient answered in when not the clinic's.
+    """
     if not screening.is_submitted or screening.evaluation is None or not screening.reference:
         raise ValueError("only a submitted screening has a summary")
     summary = build_summary(
@@ -178,9 +181,20 @@ def summary_for(screening: Screening) -> Summary:
         questionnaire_version=screening.questionnaire_version,
         red_flag_history=screening.red_flag_history or [],
     )
+    if audience == "patient":
+        summary = dataclasses.replace(summary, not_known=tuple(_(t) for t in summary.not_known))
+    else:
+        summary = dataclasses.replace(
+            summary, answered_in=languages.answered_in(languages.answered_language(screening))
+        )
     return dataclasses.replace(
         summary, follow_ups=follow_up_rows(screening), replaces=_replaces(screening)
     )
+
+
+def _language() -> str:
+    """The language the summary is rendered in: the request's, else the clinic's (commands)."""
+    return languages.current() if has_app_context() else languages.SOURCE_LANGUAGE
 
 
 def _replaces(screening: Screening) -> str:
@@ -209,7 +223,7 @@ def render_html(
     return render_template(
         releases.of(summary.questionnaire_version).summary_template,
         s=summary,
-        lang=str(get_locale() or "en") if has_request_context() else "en",
+        lang=_language(),
         created=_utc(summary.submitted_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
         stylesheet_url=stylesheet_url,
         audience=audience,
@@ -221,7 +235,7 @@ def render_summary_html(
     screening: Screening, *, audience: str = "clinician", back_url: str | None = None
 ) -> str:
     """The print-friendly HTML page of a submitted screening's summary (links its stylesheet)."""
-    summary = summary_for(screening)
+    summary = summary_for(screening, audience)
     sheet = releases.of(summary.questionnaire_version).summary_stylesheet
     return render_html(
         summary,
@@ -248,8 +262,14 @@ def input_hash(screening: Screening, size: str | None = None, audience: str = "c
         "paper_size": paper_size(size),
         "render_version": RENDER_VERSION,
         "audience": audience,
-        "locale": str(get_locale() or "en") if has_request_context() else "en",
+        "locale": _language(),
+        # Only the clinic's copy says it; with the audience, the two copies never share a key.
+        "answered_in": languages.answered_language(screening) if audience == "clinician" else None,
     }
+    clinic = current_app.extensions.get("screening.clinic") if has_app_context() else None
+    if clinic is not None and clinic.name:
+        # "Prepared for <clinic>" under the colophon: a renamed clinic gets a new PDF.
+        payload["clinic"] = clinic.name
     if screening.follow_ups:
         # Added to, after sending: a cached PDF is made again once the clinic records one.
         payload["follow_ups"] = [
@@ -270,7 +290,7 @@ def get_or_render_pdf(screening: Screening, audience: str = "clinician") -> byte
     )
     if cached is not None:
         return bytes(cached)  # some drivers give a memoryview for binary columns
-    summary = summary_for(screening)
+    summary = summary_for(screening, audience)
     pdf = render_pdf(render_html(summary, audience=audience), stylesheet=stylesheet_of(summary))
     try:
         # A savepoint: when a concurrent request stored the same PDF first, keep theirs.

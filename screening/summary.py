@@ -161,6 +161,9 @@ class Summary:
     published_sources: tuple[tuple[str, str, str], ...] = ()
     # "Replaces SIJ-… (sent 22 November 2026)": the patient sent answers again (pdf.summary_for).
     replaces: str = ""
+    # "Answered in Spanish": the clinic's copy of a screening answered in another language than
+    # the clinic's (pdf.summary_for; empty when it is the clinic's or not known).
+    answered_in: str = ""
 
     def source_number(self, document: str, says: str) -> int | None:
         """The number of a seed-document sentence in the list of sources (None for a policy)."""

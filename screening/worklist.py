@@ -1,7 +1,11 @@
 """The clinicians' worklist: submitted screenings searched, filtered, paged, opened and reviewed.
 
 By default red flags come first: emergency, then urgent, then the others, newest first within
-each (`Screening.red_flag_level`, in SQL); "newest" orders by submission time only.
+each (`Screening.red_flag_priority`, computed by the database from `red_flag_level`); "newest"
+orders by submission time only. Each order has its index and is paged by keyset (`paging`): a
+page costs the same at the start of the list and deep into it. A whole reference typed is looked
+up by the unique index; names and the starts of references by their searched forms
+(`Screening.name_search`, `Screening.reference_key`).
 
 Plain data in; only flushes, never commits. Every function that a clinician's action calls audits
 it once, with the `accounts.Actor` passed in. Drafts never appear: only submitted screenings have
@@ -14,16 +18,17 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, case, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, update
+from sqlalchemy.orm import load_only, selectinload
 
-from .counts import Overview, overview
+from . import releases
+from .counts import Overview, overview, release_order
 from .criteria import OVERALL_LABELS
+from .drafts import CODE_ALPHABET, REFERENCE_PREFIX
 from .extensions import db
 from .follow_up import LEVELS
-from .models import Screening, utcnow
-from .paging import paginate
+from .models import Screening, search_form, utcnow
+from .paging import COUNT_CAP, Key, Page, keyset
 
 if TYPE_CHECKING:
     from .accounts import Actor
@@ -36,6 +41,7 @@ RED_FLAGS = ("yes", *LEVELS)
 SORTS = ("red_flags", "newest")  # the first is the default
 # How a screening was opened, as the audit trail names it.
 Access = Literal["view", "view_summary", "pdf_download"]
+_READ: Any = object()  # overview_of: read the answers from the screening
 
 
 @dataclass(frozen=True)
@@ -94,62 +100,135 @@ def _alnum(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-def _query(filters: Filters) -> Select[Any]:
-    stmt = _submitted()
+def whole_reference(q: str) -> str | None:
+    """The reference typed, when the words are a whole one in any case, with or without its
+    hyphens and spaces ("sij 7k3q9xmd" -> "SIJ-7K3Q-9XMD"); else None."""
+    code = _alnum(q).upper()
+    rest = code.removeprefix(REFERENCE_PREFIX)
+    if code.startswith(REFERENCE_PREFIX) and len(rest) == 8 and set(rest) <= set(CODE_ALPHABET):
+        return f"{REFERENCE_PREFIX}-{rest[:4]}-{rest[4:]}"
+    return None
+
+
+def _reference_prefix(q: str) -> str | None:
+    """The start of a reference typed, as `Screening.reference_key` holds it ("SIJ7K"): "SIJ"
+    and what follows, or two or more of the reference's characters (the start after "SIJ-")."""
+    code = _alnum(q).upper()
+    if code.startswith(REFERENCE_PREFIX):
+        rest = code.removeprefix(REFERENCE_PREFIX)
+    elif len(code) >= 2:
+        rest, code = code, REFERENCE_PREFIX + code
+    else:
+        return None
+    return code if set(rest) <= set(CODE_ALPHABET) and len(code) <= 11 else None
+
+
+def _matches(q: str) -> ColumnElement[bool]:
+    """The screenings the search words find: one whole reference by the unique index alone;
+    otherwise a name containing the words (accents and case aside: `search_form`) or a
+    reference starting with the letters and digits typed. LIKE wildcards typed are plain."""
+    if exact := whole_reference(q):
+        return Screening.reference == exact
+    conditions: list[ColumnElement[bool]] = []
+    if name := search_form(q):
+        # On PostgreSQL the trigram index finds fragments of three characters or more.
+        conditions.append(Screening.name_search.contains(name, autoescape=True))
+    if prefix := _reference_prefix(q):
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SQLite's LIKE ignores case, so it cannot use the index: a range can (the keys
+            # are ASCII letters and digits, all below DEL).
+            key = Screening.reference_key
+            conditions.append(and_(key >= prefix, key < prefix + "\x7f"))
+        else:
+            conditions.append(Screening.reference_key.startswith(prefix))
+    return or_(*conditions) if conditions else false()
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions = [Screening.status == "submitted"]
     if filters.q:
-        # A name contains the words, or a reference contains the letters and digits typed
-        # (with or without its hyphens). LIKE wildcards typed are plain characters.
-        name = func.lower(Screening.patient_name)
-        conditions = [name.contains(filters.q.lower(), autoescape=True)]
-        if code := _alnum(filters.q).upper():
-            reference = func.replace(Screening.reference, "-", "")
-            conditions.append(reference.contains(code, autoescape=True))
-        stmt = stmt.where(or_(*conditions))
+        conditions.append(_matches(filters.q))
     if filters.outcome:
-        stmt = stmt.where(Screening.overall == filters.outcome)
+        conditions.append(Screening.overall == filters.outcome)
     if filters.reviewed == "yes":
-        stmt = stmt.where(Screening.reviewed_at.is_not(None))
+        conditions.append(Screening.reviewed_at.is_not(None))
     elif filters.reviewed == "no":
-        stmt = stmt.where(Screening.reviewed_at.is_(None))
+        conditions.append(Screening.reviewed_at.is_(None))
     if filters.red_flags == "yes":
-        stmt = stmt.where(Screening.red_flag_level.is_not(None))
+        conditions.append(Screening.red_flag_level.is_not(None))
     elif filters.red_flags:
-        stmt = stmt.where(Screening.red_flag_level == filters.red_flags)
-    newest = (Screening.submitted_at.desc(), Screening.id.desc())
-    # Each row shows whether it was followed up: loaded with the page, not once per row.
-    stmt = stmt.options(selectinload(Screening.follow_ups))
-    if filters.sort == "newest":
-        return stmt.order_by(*newest)
-    return stmt.order_by(_level_rank(), *newest)
+        conditions.append(Screening.red_flag_level == filters.red_flags)
+    return conditions
 
 
-def _level_rank() -> Any:
-    """0 for an emergency red flag, 1 for urgent, 2 for none (anything else)."""
-    return case(
-        *((Screening.red_flag_level == level, rank) for rank, level in enumerate(LEVELS)),
-        else_=len(LEVELS),
-    )
+# What a worklist row shows, and no more: never the answers (see `rows` for the few that need
+# them), the red-flag history or the tokens.
+_SHOWN = (
+    Screening.id,
+    Screening.status,
+    Screening.reference,
+    Screening.submitted_at,
+    Screening.patient_name,
+    Screening.appointment_date,
+    Screening.evaluation,
+    Screening.other_evaluations,
+    Screening.questionnaire_version,
+    Screening.red_flag_level,
+    Screening.red_flag_priority,
+    Screening.reviewed_at,
+)
+
+_NEWEST = (
+    Key(Screening.submitted_at, "datetime", lambda s: s.submitted_at),
+    Key(Screening.id, "int", lambda s: s.id),
+)
+# Red flags first: emergency (2), urgent (1), then the others (0); newest first within each.
+_RED_FLAGS_FIRST = (
+    Key(Screening.red_flag_priority, "int", lambda s: s.red_flag_priority),
+    *_NEWEST,
+)
+ORDERS = {"red_flags": _RED_FLAGS_FIRST, "newest": _NEWEST}
 
 
-def search(filters: Filters, page: int | None = 1, *, actor: Actor) -> Pagination:
-    """One page of the submitted screenings matching the filters, in the order asked.
+def search(filters: Filters, cursor: str | None = None, *, actor: Actor) -> Page:
+    """One page of the submitted screenings matching the filters, in the order asked: the first
+    page, or the one `cursor` points to (paging.BadCursor when it was not made for this order).
 
     Audited as "search" (or "worklist" when nothing is filtered) with the filters used, the
-    count and the references listed (their names are on the page), never the search words,
-    which may be a patient's name. A search for one exact reference is filed under it.
+    count (">1000" past the cap) and the references listed (their names are on the page), never
+    the search words, which may be a patient's name. A search for one exact reference is filed
+    under it.
     """
-    pagination = paginate(_query(filters), page, PER_PAGE)
-    shown = [s.reference or "" for s in pagination.items]
+    conditions = _conditions(filters)
+    stmt = (
+        select(Screening)
+        .where(*conditions)
+        .options(
+            load_only(*_SHOWN),
+            # Each row shows whether it was followed up: loaded with the page, not once per row.
+            selectinload(Screening.follow_ups),
+        )
+    )
+    page = keyset(
+        stmt,
+        ORDERS[filters.sort],
+        cursor,
+        PER_PAGE,
+        scope=f"worklist:{filters.sort}",
+        count=select(Screening.id).where(*conditions),
+    )
+    shown = [s.reference or "" for s in page.items]
+    results = f">{COUNT_CAP}" if page.capped else str(page.total)
     detail = (
         f"query={'yes' if filters.q else 'no'} outcome={filters.outcome or 'any'} "
         f"reviewed={filters.reviewed or 'any'} red_flags={filters.red_flags or 'any'} "
-        f"sort={filters.sort} page={pagination.page} results={pagination.total} "
+        f"sort={filters.sort} page={page.page} results={results} "
         f"shown={','.join(shown)}"
     )
     code = _alnum(filters.q).upper()
     exact = next((ref for ref in shown if code and _alnum(ref) == code), None)
     actor.record("search" if filters.active else "worklist", reference=exact, detail=detail)
-    return pagination
+    return page
 
 
 @dataclass(frozen=True)
@@ -161,21 +240,41 @@ class Row:
     overview: Overview
 
 
-def overview_of(screening: Screening) -> Overview:
+def overview_of(screening: Screening, answers: Any = _READ) -> Overview:
     """A sent screening's comparisons counted, from what was stored at its submission, with its
-    own release (no query: the page's rows are already loaded)."""
+    own release. Its answers (read from the screening unless given) are only used for a
+    profile that nothing was stored for."""
     return overview(
         screening.evaluation,
         screening.other_evaluations,
         questionnaire_version=screening.questionnaire_version,
-        answers=screening.answers,
+        answers=screening.answers if answers is _READ else answers,
         submitted_on=screening.submitted_at.date() if screening.submitted_at else None,
     )
 
 
+def _needs_answers(screening: Screening) -> bool:
+    """Whether a profile of the screening's release has nothing stored (sent before the other
+    profiles were stored): it is worked out again from the answers."""
+    evaluation = screening.evaluation
+    if not evaluation:
+        return False
+    stored = {str(evaluation.get("profile"))}
+    stored |= {k for k, v in (screening.other_evaluations or {}).items() if v}
+    return not set(release_order(releases.of(screening.questionnaire_version))) <= stored
+
+
 def rows(screenings: list[Screening]) -> list[Row]:
-    """The worklist's lines for one page of screenings."""
-    return [Row(s, overview_of(s)) for s in screenings]
+    """The worklist's lines for one page of screenings (loaded without their answers): the
+    answers of the few that need them read in one query, never one per row."""
+    wanted = [s.id for s in screenings if _needs_answers(s)]
+    answers: dict[int, Any] = {}
+    if wanted:
+        found = db.session.execute(
+            select(Screening.id, Screening.answers).where(Screening.id.in_(wanted))
+        )
+        answers = {row.id: row.answers for row in found}
+    return [Row(s, overview_of(s, answers.get(s.id))) for s in screenings]
 
 
 def submitted(reference: str) -> Screening | None:

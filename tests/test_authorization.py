@@ -2,6 +2,7 @@
 
 Access levels:
 - public: anyone.
+- public_file: anyone; a 404 when the clinic has not provided the file (its logo).
 - draft: a patient whose session holds their own draft (nobody else's; without one, the start page).
 - submitted: a patient whose session holds their own submitted screening.
 - clinician: a signed-in, active clinic account.
@@ -50,12 +51,20 @@ ACCESS: dict[tuple[str, str], str] = {
     ("patient.check", "GET"): "draft",
     ("patient.check", "POST"): "draft",
     ("patient.saved", "GET"): "draft",
+    # The return email: without a draft in the session it sends nothing and binds nothing.
+    ("patient.saved_email", "POST"): "draft_post",
     ("patient.urgent", "GET"): "draft",
     ("patient.delete", "GET"): "draft",
     ("patient.delete", "POST"): "draft",
     ("patient.confirmation", "GET"): "submitted",
     ("patient.summary", "GET"): "submitted",
     ("patient.summary_pdf", "GET"): "submitted",
+    # The pages every health service has (screening/pages.py), and the clinic's logo.
+    ("pages.privacy", "GET"): "public",
+    ("pages.accessibility", "GET"): "public",
+    ("pages.cookies", "GET"): "public",
+    ("pages.contact", "GET"): "public",
+    ("pages.clinic_logo", "GET"): "public_file",
     ("clinician.login", "GET"): "public",
     ("clinician.login", "POST"): "public",
     ("clinician.logout", "POST"): "clinician",
@@ -68,6 +77,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("clinician.export", "GET"): "clinician",
     ("clinician.export_csv", "GET"): "clinician",
     ("clinician.export_fhir", "GET"): "clinician",
+    ("clinician.export_ndjson", "GET"): "clinician",
     ("clinician.accounts_page", "GET"): "admin",
     ("clinician.accounts_page", "POST"): "admin",
     ("clinician.disable_account", "POST"): "admin",
@@ -158,6 +168,8 @@ def test_anonymous_visitors(app, world):
             assert response.status_code in (302, 404), label
             if response.status_code == 302:
                 assert response.location == "/", label
+        elif level == "public_file":
+            assert response.status_code in (200, 404), label
         else:
             assert response.status_code in (200, 302, 401), label
 

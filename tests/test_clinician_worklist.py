@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from support import csrf_token
@@ -75,8 +77,11 @@ def test_worklist_is_paginated(doctor_client):
     first = doctor_client.get("/clinician/").text
     assert first.count("/clinician/screenings/SIJ-") == 25
     assert "Page 1 of 2" in first
-    second = doctor_client.get("/clinician/?page=2").text
+    # Keyset pages: "Next page" carries a cursor (an old ?page= number is ignored).
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1)
+    second = doctor_client.get(html.unescape(next_link)).text
     assert second.count("/clinician/screenings/SIJ-") == 2
+    assert "Page 2 of 2" in second and 'rel="next"' not in second
     assert doctor_client.get("/clinician/?page=99").status_code == 200
 
 

@@ -1438,17 +1438,26 @@ def test_save_and_come_back_later_shows_a_code_to_write_down(client, app):
     assert code not in (screening.resume_code_hash or "")
 
 
-def test_saving_a_page_with_a_wrong_answer_shows_the_error(client):
+def test_saving_a_page_with_a_wrong_answer_keeps_the_others_and_says_which(client):
     _start(client)
     response = _post(
-        client, "pain", {"pain_started-month": "13", "pain_started-year": "2025"}, action="save"
+        client,
+        "pain",
+        {
+            "pain_started-month": "13",
+            "pain_started-year": "2025",
+            "pain_locations": ["lower_back", "buttock"],
+        },
+        action="save",
     )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Your answers on this page are not saved yet" in html
-    assert _stored() == {}
-    assert _errors(html) == [("pain_started-month", "When the pain started must be a real date")]
-    assert 'value="13"' in _box(html, "pain_started-month")
+    # The saved page (a code), the valid answer kept, the wrong one named with its reason.
+    assert _code_in(html)
+    assert _stored() == {"pain_locations": ["lower_back", "buttock"]}
+    assert (
+        "We did not keep: When the pain started — When the pain started must be a real date" in html
+    )
 
 
 def test_saving_a_treatment_page_half_done_keeps_it_and_resume_comes_back_to_it(client, app):

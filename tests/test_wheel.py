@@ -25,6 +25,7 @@ from screening import create_app
 app = create_app("development")
 client = app.test_client()
 start = client.get("/")
+spanish = client.get("/?lang=es")
 css = client.get("/static/app.css")
 database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
 with sqlite3.connect(database) as connection:
@@ -33,6 +34,7 @@ print(json.dumps({
     "package": screening.__file__,
     "templates": app.template_folder,
     "start": [start.status_code, start.get_data(as_text=True)],
+    "spanish": [spanish.status_code, spanish.get_data(as_text=True)],
     "css": css.status_code,
     "version": version,
 }))
@@ -45,10 +47,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # From a copy of the sources: building in the checkout would reuse its build/ folder, which
     # may hold files an earlier build put there.
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md", "config.py"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "config.py"):
         shutil.copy2(ROOT / name, source / name)
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("screening", "templates", "migrations"):
+    # No compiled catalogue from the checkout: the build compiles its own (setup.py).
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
+    for name in ("screening", "templates", "migrations", "translations"):
         shutil.copytree(ROOT / name, source / name, ignore=skip)
     wheels = tmp_path_factory.mktemp("wheels")
     target = tmp_path_factory.mktemp("site")
@@ -70,6 +73,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "screening/migrations/alembic.ini",
         "screening/migrations/script.py.mako",
         "screening/migrations/versions/0001_initial_schema.py",
+        "screening/translations/es/LC_MESSAGES/messages.mo",
         "config.py",
     ):
         assert shipped in names, shipped
@@ -110,6 +114,10 @@ def test_the_installed_wheel_migrates_and_serves_pages_without_the_checkout(inst
     status, page = seen["start"]
     assert status == 200
     assert "Start now" in page
+    # The Spanish catalogue, compiled into the wheel by its build.
+    status, page = seen["spanish"]
+    assert status == 200
+    assert '<html lang="es">' in page and "Empezar ahora" in page
     assert seen["css"] == 200
     # The newest revision in the checkout's migrations/versions (files are named by revision).
     newest = max(path.name.split("_")[0] for path in (ROOT / "migrations/versions").glob("0*.py"))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import accounts, audit, audit_trail
+from .. import accounts, audit, audit_trail, paging
 from ..extensions import db
 from ..models import Clinician
 from .auth import admin_required, confirmed, current_actor
@@ -75,15 +75,20 @@ def enable_account(account_id: int) -> Response:
 
 @bp.get("/admin/audit")
 @admin_required
-def audit_page() -> str:
+def audit_page() -> str | tuple[str, int]:
     """The audit trail, newest first, filterable by user and screening reference."""
     user = (request.args.get("user") or "").strip()[:254]
     reference = (request.args.get("reference") or "").strip()[:32]
-    page = request.args.get("page", 1, type=int)
-    pagination = audit_trail.read(user, reference, page, actor=current_actor())
-    db.session.commit()
+    page_args = {k: v for k, v in {"user": user, "reference": reference}.items() if v}
+    try:
+        pagination = audit_trail.read(
+            user, reference, request.args.get("cursor"), actor=current_actor()
+        )
+    except paging.BadCursor:
+        return paging.bad_cursor_page(url_for(".audit_page", **page_args))
     users = [a.email for a in accounts.list_accounts()] + [accounts.CLI.email]
-    return render_template(
+    # Rendered before the commit (which expires the events), so that no row is read again.
+    html = render_template(
         "clinician/audit.html",
         pagination=pagination,
         events=pagination.items,
@@ -91,6 +96,8 @@ def audit_page() -> str:
         reference=reference,
         users=users,
         actions=audit.ACTIONS,
-        page_args={k: v for k, v in {"user": user, "reference": reference}.items() if v},
+        page_args=page_args,
         as_utc=audit.as_utc,
     )
+    db.session.commit()
+    return html

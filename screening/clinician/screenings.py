@@ -4,14 +4,25 @@ exports."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from .. import exports, follow_up, related, worklist
+from .. import exports, follow_up, paging, related, worklist
 from ..exports import Download
 from ..extensions import db
+from ..fhir.ndjson import RESOURCE_TYPES
 from ..models import Screening
 from .auth import confirmed, current_actor
 from .blueprint import bp
@@ -21,7 +32,7 @@ EXPORT_DAYS = 30  # the export page proposes the last 30 days
 
 
 @bp.get("/", endpoint="worklist")
-def worklist_page() -> str:
+def worklist_page() -> str | tuple[str, int]:
     """Submitted screenings, red flags first (emergency, urgent, then the others, each newest
     first) or newest first; search by reference or name, filter by outcome, review, red flags."""
     filters = worklist.Filters.clean(
@@ -31,9 +42,13 @@ def worklist_page() -> str:
         red_flags=request.args.get("red_flags"),
         sort=request.args.get("sort"),
     )
-    page = request.args.get("page", 1, type=int)
-    pagination = worklist.search(filters, page, actor=current_actor())
     args = filters.as_args()
+    page_args = {k: v for k, v in args.items() if v}
+    # "Next" and "Previous" carry a cursor (paging); one changed by hand gets a friendly 400.
+    try:
+        pagination = worklist.search(filters, request.args.get("cursor"), actor=current_actor())
+    except paging.BadCursor:
+        return paging.bad_cursor_page(url_for(".worklist", **page_args))
     # Rendered before the commit (which expires the rows), so that the page's rows and their
     # follow-ups are read once, in the page's queries, never once per row.
     html = render_template(
@@ -43,7 +58,8 @@ def worklist_page() -> str:
         rows=worklist.rows(pagination.items),
         filters=args,
         filtered=filters.active,
-        page_args={k: v for k, v in args.items() if v},
+        page_args=page_args,
+        count_cap=format_decimal(paging.COUNT_CAP),
     )
     db.session.commit()
     return html
@@ -159,29 +175,68 @@ def review(reference: str) -> Response:
 
 @bp.get("/export")
 def export() -> str:
-    """The export page: a date range, then CSV or FHIR."""
+    """The export page: a date range, how many screenings it holds, then CSV or FHIR."""
     form = ExportForm(request.args)
-    form.validate()
+    valid = form.validate()
     today = dt.date.today()
+    start = request.args.get("from") or (today - dt.timedelta(days=EXPORT_DAYS)).isoformat()
+    end = request.args.get("to") or today.isoformat()
+    count = None
+    if valid:
+        # The range shown: the one asked for, else the proposed one (one count query).
+        count = exports.count_between(
+            form.start.data if request.args.get("from") else dt.date.fromisoformat(start),
+            form.end.data if request.args.get("to") else dt.date.fromisoformat(end),
+        )
     return render_template(
         "clinician/export.html",
-        start=request.args.get("from") or (today - dt.timedelta(days=EXPORT_DAYS)).isoformat(),
-        end=request.args.get("to") or today.isoformat(),
+        start=start,
+        end=end,
+        count=count,
+        resource_types=RESOURCE_TYPES,
         errors=form.errors_by_name(),
     )
 
 
-def _download(make: Callable[..., Download]) -> Response:
-    """The file `make` builds for the range asked; back to the form when the range is wrong."""
+def _streamed(chunks: Iterable[str]) -> Iterator[str]:
+    """The chunks, read inside a request context of this same request (the app, its database
+    session, the language), pushed when the server starts reading the body and popped when it
+    ends or closes it.
+
+    Like `flask.stream_with_context`, except that nothing is held before the body is read:
+    stream_with_context pushes the request's context when the view returns, so a response that
+    is never read (a test client's) leaves it pushed in that thread until garbage collection.
+    The request's own context is torn down as usual when the view returns (the audit rows are
+    committed by then); the body has its own session.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    environ = dict(request.environ)
+
+    def read() -> Iterator[str]:
+        # Nothing first (servers send no empty chunk): Werkzeug's test client reads one item
+        # before returning the response, which must not open the context yet.
+        yield ""
+        with app.request_context(environ):
+            yield from chunks
+
+    return read()
+
+
+def _download(make: Callable[..., Download], **options: object) -> Response:
+    """The file `make` builds for the range asked, streamed as it is read (the audit rows are
+    committed before the first byte is sent); back to the form when the range is wrong."""
     form = ExportForm(request.args)
     if not form.validate():
         kept = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
         return redirect(url_for(".export", **kept))
-    download = make(form.start.data, form.end.data, actor=current_actor())
+    download = make(form.start.data, form.end.data, actor=current_actor(), **options)
     db.session.commit()
-    response = Response(download.body, mimetype=download.mimetype)
+    response = Response(_streamed(download.chunks), mimetype=download.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     response.headers["Cache-Control"] = "no-store"
+    # Not buffered by a proxy in front (nginx): the file starts at once and never sits whole
+    # in the proxy's memory either.
+    response.headers["X-Accel-Buffering"] = "no"
     return response
 
 
@@ -196,3 +251,13 @@ def export_fhir() -> Response:
     """A FHIR R4 transaction Bundle: the Questionnaires and terminology, then per screening its
     Patient, QuestionnaireResponse, red flags (Flag) and results (Observation)."""
     return _download(exports.export_fhir)
+
+
+@bp.get("/export.ndjson")
+def export_ndjson() -> Response:
+    """The same resources as FHIR Bulk Data NDJSON, one per line; `type` (one resource type)
+    gives only those lines, one file per type as Bulk Data servers give them."""
+    kind = request.args.get("type") or None
+    if kind is not None and kind not in RESOURCE_TYPES:
+        abort(400)
+    return _download(exports.export_ndjson, resource_type=kind)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -63,11 +63,20 @@ def _created(resource: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _entries(screenings: Sequence[Screening]) -> list[dict[str, Any]]:
-    # The current Questionnaire, and each earlier version a screening here was answered under.
-    versions = dict.fromkeys(
-        [questionnaire.QUESTIONNAIRE_VERSION, *(s.questionnaire_version for s in screenings)]
+def versions_of(screenings: Iterable[Screening]) -> list[str]:
+    """The current questionnaire version, then each other version these screenings were
+    answered under (each once, in order)."""
+    return list(
+        dict.fromkeys(
+            [questionnaire.QUESTIONNAIRE_VERSION, *(s.questionnaire_version for s in screenings)]
+        )
     )
+
+
+def definition_entries(versions: Iterable[str]) -> list[dict[str, Any]]:
+    """The entries of the definitions: the Questionnaire of each version (the current one
+    first), then the CodeSystems and ValueSets they use and the result code systems."""
+    versions = list(dict.fromkeys([questionnaire.QUESTIONNAIRE_VERSION, *versions]))
     entries = [
         _canonical("Questionnaire", fhir_questionnaire(releases.of(v).questionnaire))
         for v in versions
@@ -82,10 +91,23 @@ def _entries(screenings: Sequence[Screening]) -> list[dict[str, Any]]:
             (resource["resourceType"], resource["url"], resource["version"]), resource
         )
     entries += [_canonical(str(r["resourceType"]), r) for r in definitions.values()]
+    return entries
+
+
+def screening_entries(screening: Screening) -> list[dict[str, Any]]:
+    """The entries of one screening: its Patient, QuestionnaireResponse and results."""
+    return [
+        _created(fhir_patient(screening)),
+        _created(fhir_questionnaire_response(screening)),
+        *(_created(r) for r in fhir_results(screening)),
+    ]
+
+
+def _entries(screenings: Sequence[Screening]) -> list[dict[str, Any]]:
+    # The current Questionnaire, and each earlier version a screening here was answered under.
+    entries = definition_entries(versions_of(screenings))
     for s in screenings:
-        entries.append(_created(fhir_patient(s)))
-        entries.append(_created(fhir_questionnaire_response(s)))
-        entries += [_created(r) for r in fhir_results(s)]
+        entries += screening_entries(s)
     return entries
 
 
@@ -98,27 +120,50 @@ def _bundle(kind: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def transaction_entry(e: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry of the transaction Bundle: no `id` (the server assigns it), with its request."""
+    resource = {k: v for k, v in e["resource"].items() if k != "id"}
+    return {"fullUrl": f"urn:uuid:{e['uuid']}", "resource": resource, "request": e["request"]}
+
+
+def collection_entry(e: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry of the collection Bundle: a resource without an `id` gets its entry's UUID."""
+    resource = {"resourceType": e["resource"]["resourceType"], "id": e["uuid"]}
+    resource.update(e["resource"])
+    return {"fullUrl": f"urn:uuid:{e['uuid']}", "resource": resource}
+
+
 def fhir_transaction_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
     """A transaction Bundle a FHIR server imports as-is (POST it to the server's base): the
     Questionnaires and code systems by conditional update, then per screening its Patient,
     QuestionnaireResponse and results, each created only if its identifier is not there yet."""
-    entries = []
-    for e in _entries(screenings):
-        resource = {k: v for k, v in e["resource"].items() if k != "id"}
-        entries.append(
-            {"fullUrl": f"urn:uuid:{e['uuid']}", "resource": resource, "request": e["request"]}
-        )
-    return _bundle("transaction", entries)
+    return _bundle("transaction", [transaction_entry(e) for e in _entries(screenings)])
 
 
 def fhir_collection_bundle(screenings: Sequence[Screening]) -> dict[str, Any]:
     """A collection Bundle of the same resources, for file exchange (no requests)."""
-    entries = []
-    for e in _entries(screenings):
-        resource = {"resourceType": e["resource"]["resourceType"], "id": e["uuid"]}
-        resource.update(e["resource"])
-        entries.append({"fullUrl": f"urn:uuid:{e['uuid']}", "resource": resource})
-    return _bundle("collection", entries)
+    return _bundle("collection", [collection_entry(e) for e in _entries(screenings)])
+
+
+def bundle_json_chunks(
+    versions: Iterable[str], screenings: Iterable[Screening], *, collection: bool = False
+) -> Iterator[str]:
+    """The same Bundle as `fhir_transaction_bundle` (or the collection) as compact JSON text,
+    produced entry by entry: the screenings are read one at a time as the text is consumed, so
+    the whole Bundle is never held in memory. `versions`: the questionnaire versions of the
+    screenings (see `versions_of`), whose definitions come first."""
+    make = collection_entry if collection else transaction_entry
+    head = compact_json(_bundle("collection" if collection else "transaction", []))
+    yield head[: -len("[]}")] + "["  # '{"resourceType":"Bundle",...,"entry":['
+    first = True
+    for e in definition_entries(versions):
+        yield ("" if first else ",") + compact_json(make(e))
+        first = False
+    for s in screenings:
+        for e in screening_entries(s):
+            yield ("" if first else ",") + compact_json(make(e))
+            first = False
+    yield "]}\n"
 
 
 def fhir_bundle(screenings: Sequence[Screening], *, collection: bool = True) -> dict[str, Any]:
@@ -131,3 +176,8 @@ def fhir_bundle(screenings: Sequence[Screening], *, collection: bool = True) -> 
 def json_text(resource: Mapping[str, Any]) -> str:
     """A resource as pretty JSON text."""
     return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+
+
+def compact_json(resource: Any) -> str:
+    """A resource as compact JSON text on one line (the C encoder: no indent)."""
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":"))

@@ -14,7 +14,9 @@ question's code system, displayed "None selected", the code the current question
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from .. import follow_up, releases
@@ -35,12 +37,53 @@ SDC_RESPONSE_PROFILE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-quest
 # The code of an empty optional multi-choice answer the summary shows as "None selected".
 NONE_SELECTED = "none"
 
+# While an export runs (`translated_once`): the questionnaire's texts and answer codings already
+# turned into text, by the identity of the object they come from. Each entry keeps its object,
+# so that no identity is reused while the export runs.
+_TEXTS: ContextVar[dict[Any, tuple[Any, Any]] | None] = ContextVar("fhir_texts", default=None)
+
+
+@contextlib.contextmanager
+def translated_once() -> Iterator[None]:
+    """Within this block, each text of the questionnaire tree (titles, question texts, group
+    labels, answer displays) is translated once, not once per screening: an export of many
+    screenings in one language."""
+    token = _TEXTS.set({})
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):  # closed from another context: nothing to undo
+            _TEXTS.reset(token)
+
+
+def text(value: Any) -> str:
+    """str(value), from the export's cache when one is active (see `translated_once`)."""
+    cache = _TEXTS.get()
+    if cache is None or isinstance(value, str):
+        return str(value)
+    hit = cache.get(id(value))
+    if hit is None or hit[0] is not value:
+        hit = cache[id(value)] = (value, str(value))
+    return hit[1]
+
+
+def _coding(q: Question, value: Any) -> dict[str, Any]:
+    """coding(q, value), from the export's cache when one is active."""
+    cache = _TEXTS.get()
+    if cache is None or not isinstance(value, str):
+        return coding(q, value)
+    key = (id(q), value)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not q:
+        hit = cache[key] = (q, coding(q, value))
+    return dict(hit[1])
+
 
 def _answers(q: Question, value: Any) -> list[dict[str, Any]]:
     if q.type == "multi":
-        return [{"valueCoding": coding(q, v)} for v in value]
+        return [{"valueCoding": _coding(q, v)} for v in value]
     if q.type == "single":
-        return [{"valueCoding": coding(q, value)}]
+        return [{"valueCoding": _coding(q, value)}]
     if q.type == "integer":
         return [{"valueInteger": int(value)}]
     if q.type in ("date", "month"):
@@ -70,7 +113,7 @@ def fhir_questionnaire_response(screening: Screening) -> dict[str, Any]:
         ]
         if items:
             groups.append(
-                {"linkId": _group_id(section.key), "text": str(section.title), "item": items}
+                {"linkId": _group_id(section.key), "text": text(section.title), "item": items}
             )
     authored = _utc(screening.submitted_at).isoformat(timespec="seconds")
     patient = patient_reference(screening)
@@ -197,14 +240,14 @@ def _response_item(item: Question | Group, answers: Mapping[str, Any]) -> dict[s
     """The answered question, or the group with its answered questions; None when empty."""
     if isinstance(item, Question):
         if _none_selected(item, answers):
-            none = {**coding(item, NONE_SELECTED), "display": str(item.in_words(None))}
-            return {"linkId": item.key, "text": str(item.text), "answer": [{"valueCoding": none}]}
+            none = {**_coding(item, NONE_SELECTED), "display": str(item.in_words(None))}
+            return {"linkId": item.key, "text": text(item.text), "answer": [{"valueCoding": none}]}
         if answers.get(item.key) in (None, [], ""):
             return None
         return {
             "linkId": item.key,
-            "text": str(item.text),
+            "text": text(item.text),
             "answer": _answers(item, answers[item.key]),
         }
     inner = [i for q in item.questions if (i := _response_item(q, answers)) is not None]
-    return {"linkId": item.key, "text": str(item.label), "item": inner} if inner else None
+    return {"linkId": item.key, "text": text(item.label), "item": inner} if inner else None

@@ -1,0 +1,148 @@
+"""The clinic's PDF is rendered in the background right after a submission (issue 16), so that
+the first download comes from the cache; a failure is logged without health data."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from sqlalchemy import select, update
+from support import FULL
+from support.clinic import make_clinician, sign_in
+
+from screening import pdf, prerender
+from screening.extensions import db
+from screening.models import PdfCache, Screening
+
+
+@pytest.fixture
+def prerendering(make_app):
+    """An app with PRERENDER_PDF on (the testing configuration turns it off)."""
+    app = make_app(PRERENDER_PDF=True)
+    with app.app_context():
+        yield app
+    prerender.wait()
+
+
+def sent_from(client, answers=None) -> Screening:
+    """support.sent_from, with the response to the submit closed as a WSGI server closes it once
+    it is sent (the test client leaves it open): that is when the render starts."""
+    assert client.post("/start").status_code == 302
+    screening = db.session.scalar(select(Screening).order_by(Screening.id.desc()))
+    db.session.execute(
+        update(Screening)
+        .values(answers=dict(FULL if answers is None else answers))
+        .where(Screening.id == screening.id)
+    )
+    db.session.commit()
+    response = client.post("/check")
+    assert response.status_code == 302 and response.location == "/confirmation"
+    response.close()
+    db.session.expire_all()
+    return db.session.get(Screening, screening.id)
+
+
+def _cached(screening_id: int) -> list[PdfCache]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(PdfCache).where(PdfCache.screening_id == screening_id)))
+
+
+def test_the_testing_configuration_turns_it_off_and_the_others_on(app, make_app):
+    from config import load
+
+    assert app.config["PRERENDER_PDF"] is False
+    assert load("production", {})().PRERENDER_PDF is True
+    assert load("development", {"PRERENDER_PDF": "0"})().PRERENDER_PDF is False
+
+
+def test_after_a_submit_the_clinician_s_first_download_comes_from_the_cache(
+    prerendering, monkeypatch
+):
+    started = []
+    real_start = prerender.start
+
+    def spy(app, screening_id):
+        # The response is sent (closed) before the render starts.
+        started.append(threading.current_thread().name)
+        return real_start(app, screening_id)
+
+    monkeypatch.setattr(prerender, "start", spy)
+    patient = prerendering.test_client()
+    screening = sent_from(patient)
+    prerender.wait()
+    assert len(started) == 1
+    [cached] = _cached(screening.id)
+    assert cached.pdf.startswith(b"%PDF")
+
+    # The clinician's download: served from the cache, nothing rendered.
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(pdf, "render_pdf", no_render)
+    make_clinician()
+    clinician = prerendering.test_client()
+    sign_in(clinician)
+    response = clinician.get(f"/clinician/screenings/{screening.reference}/summary.pdf")
+    assert response.status_code == 200
+    assert response.data == bytes(cached.pdf)
+    assert len(_cached(screening.id)) == 1
+
+
+def test_a_submit_does_not_wait_for_the_render(prerendering, monkeypatch):
+    release = threading.Event()
+    real = pdf.render_pdf
+
+    def slow(*args, **kwargs):
+        assert release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_pdf", slow)
+    screening = sent_from(prerendering.test_client())  # returns while the render waits
+    assert screening.is_submitted
+    assert _cached(screening.id) == []
+    # Asked again for the same screening while it renders: no second render.
+    assert prerender.start(prerendering, screening.id) is None
+    release.set()
+    prerender.wait()
+    assert len(_cached(screening.id)) == 1
+
+
+def test_a_failed_render_is_logged_without_the_answers(prerendering, monkeypatch, caplog):
+    name = "Zebedee Quartermaine"
+
+    def broken(html, *args, **kwargs):
+        raise ValueError(f"cannot lay out {html[:5000]}")  # its message quotes the answers
+
+    monkeypatch.setattr(pdf, "render_pdf", broken)
+    with caplog.at_level(logging.INFO):
+        screening = sent_from(prerendering.test_client(), {**FULL, "name": name})
+        prerender.wait()
+    [record] = [r for r in caplog.records if r.name == "screening.prerender"]
+    assert record.levelno == logging.WARNING
+    message = record.getMessage()
+    assert "ValueError" in message and str(screening.id) in message
+    assert record.exc_info is None
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert name not in logged and "Zebedee" not in logged
+    assert _cached(screening.id) == []
+    # Rendered on demand, as without pre-rendering.
+    monkeypatch.undo()
+    make_clinician()
+    clinician = prerendering.test_client()
+    sign_in(clinician)
+    response = clinician.get(f"/clinician/screenings/{screening.reference}/summary.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert len(_cached(screening.id)) == 1
+
+
+def test_off_nothing_is_rendered_after_a_submit(app, monkeypatch):
+    started = []
+    monkeypatch.setattr(prerender, "start", lambda *args: started.append(args))
+    screening = sent_from(app.test_client())
+    assert screening.is_submitted
+    assert started == [] and _cached(screening.id) == []
+
+
+def test_a_missing_screening_renders_nothing(prerendering):
+    assert prerender.render(123456) is False
