@@ -103,6 +103,11 @@ def test_a_submit_does_not_wait_for_the_render(prerendering, monkeypatch):
     assert _cached(screening.id) == []
     # Asked again for the same screening while it renders: no second render.
     assert prerender.start(prerendering, screening.id) is None
+    # Nor another screening's while one renders (one at a time per process): the other's PDF
+    # is rendered on demand, and the patient's requests keep the interpreter.
+    other = sent_from(prerendering.test_client())
+    assert _cached(other.id) == []
+    assert list(prerender._running) == [screening.id]
     release.set()
     prerender.wait()
     assert len(_cached(screening.id)) == 1
