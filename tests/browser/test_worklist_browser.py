@@ -61,6 +61,9 @@ def test_a_long_name_stays_inside_its_cell(live_app, live_server, page, tmp_path
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Submitted screenings")).to_be_visible()
+    # Measure the page as laid out with its stylesheet: on a loaded machine the heading can be
+    # visible before app.css has been applied (CI once measured the unstyled table).
+    page.wait_for_load_state("load")
 
     row = page.locator("tbody tr", has_text=reference)
     expect(row).to_have_count(1)
