@@ -335,6 +335,44 @@ def export_fhir_command(
     click.echo(f"wrote {kind} of {download.count} screening(s) to {quoted(out)}", err=out == "-")
 
 
+@click.command("seed-demo")
+@click.argument("count")
+@click.option("--seed", "seed_value", help="A whole number: the same seed gives the same answers.")
+def seed_demo_command(count: str, seed_value: str | None) -> None:
+    """Add COUNT made-up sent screenings (over the last two years, with the clinic's reviews,
+    follow-ups and audit rows) for trying the clinician side. Never in production."""
+    from flask import current_app
+
+    from . import demo
+
+    if current_app.config.get("ENV_NAME") == "production":
+        fail("seed-demo refuses to run with APP_ENV=production: it adds made-up screenings")
+    n = _whole("COUNT", count, 1, 1_000_000)
+    seed = None if seed_value is None else _whole("--seed", seed_value, 0, 2**63 - 1)
+    step = max(n // 10, demo.BATCH)
+
+    def progress(made: int) -> None:
+        if made % step < demo.BATCH or made == n:
+            click.echo(f"{made} of {n}", err=True)
+
+    seeded = demo.seed(n, seed, progress=progress)
+    click.echo(
+        f"added {seeded.screenings} demo screening(s), {seeded.red_flags} with red flags, "
+        f"{seeded.audit_rows} audit row(s); demo clinicians' accounts end with @{demo.DEMO_DOMAIN}"
+    )
+
+
+def _whole(name: str, text: str, low: int, high: int) -> int:
+    """A whole number from low to high, or exit 2 naming the argument."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        fail(f"{name} must be a whole number, not {quoted(text)}")
+    if not low <= value <= high:
+        fail(f"{name} must be from {low:,} to {high:,}, not {value:,}")
+    return value
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     for command in (
@@ -346,5 +384,6 @@ def init_app(app: Flask) -> None:
         retention.purge_command,
         alerts.send_alerts_command,
         export_fhir_command,
+        seed_demo_command,
     ):
         app.cli.add_command(command)

@@ -339,19 +339,27 @@ def new_reference() -> str:
 
 
 def submit(
-    screening: Screening, today: dt.date | None = None, language: str | None = None
+    screening: Screening,
+    today: dt.date | None = None,
+    language: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Screening:
     """Lock the answers, store the evaluations and give a reference. Only once.
+
+    `now` is the moment of sending (the current time unless given: `flask seed-demo` sends its
+    made-up screenings at moments of the past); `today` the day the answers are checked and
+    compared on (the current day, or the day of `now`).
 
     The answers evaluated are exactly the answers locked: like every write to a draft, the
     UPDATE is conditional on the revision that was read. Raises AlreadySubmitted when another
     request locked it first (a double click), DraftGone when it was deleted meanwhile,
     AnswerError when the answers are incomplete.
     """
-    on = today or dt.date.today()
+    moment = now or utcnow()
+    on = today or (now.date() if now else dt.date.today())
 
     def lock(stored: dict[str, Any]) -> dict[str, Any]:
-        answers = questionnaire.validate(stored, today)
+        answers = questionnaire.validate(stored, today or (now.date() if now else None))
         # The evaluations keep their words (criteria, counts): the clinic's, whatever language
         # the patient answered in; the patient's own pages word them again in theirs.
         with force_locale(clinic_language()):
@@ -362,12 +370,13 @@ def submit(
         appointment = answers.get("appointment_date")
         history = list(screening.red_flag_history or [])
         # The history holds every safety answer that was sent, whatever path it came by.
-        history += red_flag_changes(history, answers, utcnow())
+        history += red_flag_changes(history, answers, moment)
         return {
             "status": "submitted",
             "answers": answers,
             "reference": _unused_reference(),
-            "submitted_at": utcnow(),
+            "submitted_at": moment,
+            "updated_at": moment,
             "evaluation": evaluation,
             "other_evaluations": others,
             "criteria_version": evaluation["criteria_version"],
