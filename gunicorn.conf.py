@@ -10,7 +10,14 @@ from gunicorn.glogging import Logger
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Workers from the core count: the app is CPU-bound (WeasyPrint) and I/O-bound (database).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# Threaded workers (gthread), not sync ones: the arbiter restarts a worker that has not reported
+# for `timeout` seconds, and a sync worker reports only between requests, so it was killed in the
+# middle of a long export (a year of screenings as CSV or FHIR streams for minutes). A gthread
+# worker reports from its main loop while its threads serve requests, so `timeout` restarts a
+# worker whose process stopped answering, not one serving a long download. The price: one request
+# that never ends keeps one of its worker's threads.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30
 # Recycle workers now and then: WeasyPrint's font caches grow over many renders.

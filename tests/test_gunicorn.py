@@ -5,6 +5,7 @@ Each test starts gunicorn on a free loopback port with a bounded wait and always
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import secrets
@@ -327,3 +328,65 @@ def test_query_strings_stay_out_whatever_the_access_log_format(tmp_path):
     errors = (tmp_path / "error.log").read_text()
     assert "Error handling request GET /step/pain" in errors
     assert "Jane" not in errors
+
+
+# --- issue 16: a long export is not cut off by the worker timeout ------------------------------
+
+
+def test_a_long_export_streams_to_the_end_past_the_worker_timeout(tmp_path):
+    """An export that takes longer than gunicorn's timeout arrives whole: the workers report to
+    the arbiter while a thread streams (a sync worker was killed mid-file at `timeout`)."""
+    count, timeout = 900, 1
+    env = _production(tmp_path, WEB_CONCURRENCY="1", GUNICORN_TIMEOUT=str(timeout))
+
+    def flask(*args: str, stdin: str | None = None) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "screening", *args],
+            env={**env, "APP_ENV": "development"},  # seed-demo refuses production
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+
+    flask("db", "upgrade")
+    flask("seed-demo", str(count), "--seed", "1")
+    password = "a long passphrase for the export test"
+    flask("clinician", "create", "export@clinic.example", "--password-stdin", stdin=password)
+    run = _start(tmp_path, env)
+    try:
+        session = requests.Session()
+        page = session.get(run.url + "/clinician/login", timeout=30)
+        signed_in = session.post(
+            run.url + "/clinician/login",
+            data={
+                "email": "export@clinic.example",
+                "password": password,
+                "csrf_token": csrf_token(page.text),
+            },
+            timeout=30,
+        )
+        assert signed_in.status_code == 200 and "Sign out" in signed_in.text
+        started = time.monotonic()
+        with session.get(
+            run.url + "/clinician/export.ndjson",
+            params={"from": "2000-01-01", "to": "2099-12-31"},
+            stream=True,
+            timeout=60,
+        ) as response:
+            assert response.status_code == 200
+            lines = [line for line in response.iter_lines() if line]
+        took = time.monotonic() - started
+        # Only meaningful when the export outlived the timeout by a margin (the arbiter checks
+        # about once a second); seed more screenings if this machine ever gets that fast.
+        assert took > timeout + 1.5, f"the export took {took:.1f} s: too fast to show anything"
+        patients = [line for line in lines if line.startswith(b'{"resourceType":"Patient"')]
+        assert len(patients) == count
+        assert json.loads(lines[-1])["resourceType"]  # the last line whole
+        assert run.process.poll() is None
+        assert "WORKER TIMEOUT" not in run.error_log()
+    finally:
+        _stop(run.process)
