@@ -137,7 +137,7 @@ def load(name: str, env: Mapping[str, str] | None = None) -> type:
         MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         MAIL_USE_TLS = _bool(env, "MAIL_USE_TLS")
-        MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "si-joint-screening@localhost")
+        MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "no-reply@localhost")
         MAIL_TIMEOUT_SECONDS = _int(env, "MAIL_TIMEOUT_SECONDS", 10)
         # The address clinicians open the service at, for links in alert emails (sent from the
         # command line too, where there is no request to take it from).

@@ -73,7 +73,7 @@ def build_message(
     msg["To"] = to
     msg["Date"] = format_datetime(utcnow())
     domain = sender.rpartition("@")[2].strip(" >") or "localhost"
-    msg["Message-ID"] = make_msgid(idstring="sij-return", domain=domain)
+    msg["Message-ID"] = make_msgid(idstring="return", domain=domain)
     msg["Auto-Submitted"] = "auto-generated"
     lines = [
         _("Hello,"),

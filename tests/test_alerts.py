@@ -4,20 +4,16 @@ send is logged, recorded and retried by `flask send-alerts`, and never breaks th
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from support import full
+from support.mail import SMTPServer, free_port
 
 from screening import alerts, drafts, questionnaire
 from screening.extensions import db
@@ -28,49 +24,6 @@ SENDER = "screening@clinic.example"
 BASE = "https://screening.clinic.example"
 NAME = "Alex Example"
 BIRTH = ("1972-05-14", "14 May 1972", "14/05/1972", "05/14/1972")
-
-
-def _free_port() -> int:
-    """A loopback port nobody listens on (the kernel's pick, closed again at once)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """What the SMTP server received: one entry per message, as (envelope recipients, bytes)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        with self.lock:
-            raw = [content for _rcpt, content in self.received]
-        return [email.message_from_bytes(r, policy=email.policy.default) for r in raw]
-
-
-class SMTPServer:
-    """A real SMTP server (aiosmtpd) in a thread, on a free loopback port."""
-
-    def __init__(self, **smtp_options: Any) -> None:
-        self.inbox = Inbox()
-        self.port = _free_port()
-        self.controller = Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, **smtp_options
-        )
-
-    def __enter__(self) -> SMTPServer:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
 
 
 @pytest.fixture
@@ -265,7 +218,7 @@ def test_no_alert_without_a_clinic_address(make_app, smtp):
 
 
 def test_server_down_then_send_alerts_sends_it_exactly_once(make_app, smtp, caplog):
-    app = make_app(**_mail_config(_free_port()))  # nobody listens there
+    app = make_app(**_mail_config(free_port()))  # nobody listens there
     with app.app_context():
         screening, wording = _submit(red_flag=True)
         reference = screening.reference
@@ -316,7 +269,7 @@ def test_server_down_then_send_alerts_sends_it_exactly_once(make_app, smtp, capl
 
 
 def test_send_alerts_exits_1_with_a_line_for_each_failure(make_app, smtp):
-    app = make_app(**_mail_config(_free_port()))
+    app = make_app(**_mail_config(free_port()))
     with app.app_context():
         first, _ = _submit()
         second, _ = _submit()
@@ -499,7 +452,7 @@ def test_a_patient_submission_without_red_flags_emails_nobody(mail_app, smtp):
 
 
 def test_the_mail_server_down_never_breaks_the_patients_submission(make_app, smtp):
-    app = make_app(**_mail_config(_free_port()))
+    app = make_app(**_mail_config(free_port()))
     with app.app_context():
         client = app.test_client()
         screening = _send_through_the_pages(client)

@@ -7,13 +7,13 @@ import logging
 import threading
 
 import pytest
-from sqlalchemy import select, update
-from support import FULL
+from sqlalchemy import select
+from support import FULL, sent_from
 from support.clinic import make_clinician, sign_in
 
 from screening import pdf, prerender
 from screening.extensions import db
-from screening.models import PdfCache, Screening
+from screening.models import PdfCache
 
 
 @pytest.fixture
@@ -23,24 +23,6 @@ def prerendering(make_app):
     with app.app_context():
         yield app
     prerender.wait()
-
-
-def sent_from(client, answers=None) -> Screening:
-    """support.sent_from, with the response to the submit closed as a WSGI server closes it once
-    it is sent (the test client leaves it open): that is when the render starts."""
-    assert client.post("/start").status_code == 302
-    screening = db.session.scalar(select(Screening).order_by(Screening.id.desc()))
-    db.session.execute(
-        update(Screening)
-        .values(answers=dict(FULL if answers is None else answers))
-        .where(Screening.id == screening.id)
-    )
-    db.session.commit()
-    response = client.post("/check")
-    assert response.status_code == 302 and response.location == "/confirmation"
-    response.close()
-    db.session.expire_all()
-    return db.session.get(Screening, screening.id)
 
 
 def _cached(screening_id: int) -> list[PdfCache]:
@@ -69,7 +51,7 @@ def test_after_a_submit_the_clinician_s_first_download_comes_from_the_cache(
 
     monkeypatch.setattr(prerender, "start", spy)
     patient = prerendering.test_client()
-    screening = sent_from(patient)
+    screening = sent_from(patient, close=True)
     prerender.wait()
     assert len(started) == 1
     [cached] = _cached(screening.id)
@@ -98,14 +80,14 @@ def test_a_submit_does_not_wait_for_the_render(prerendering, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pdf, "render_pdf", slow)
-    screening = sent_from(prerendering.test_client())  # returns while the render waits
+    screening = sent_from(prerendering.test_client(), close=True)  # returns while the render waits
     assert screening.is_submitted
     assert _cached(screening.id) == []
     # Asked again for the same screening while it renders: no second render.
     assert prerender.start(prerendering, screening.id) is None
     # Nor another screening's while one renders (one at a time per process): the other's PDF
     # is rendered on demand, and the patient's requests keep the interpreter.
-    other = sent_from(prerendering.test_client())
+    other = sent_from(prerendering.test_client(), close=True)
     assert _cached(other.id) == []
     assert list(prerender._running) == [screening.id]
     release.set()
@@ -121,7 +103,7 @@ def test_a_failed_render_is_logged_without_the_answers(prerendering, monkeypatch
 
     monkeypatch.setattr(pdf, "render_pdf", broken)
     with caplog.at_level(logging.INFO):
-        screening = sent_from(prerendering.test_client(), {**FULL, "name": name})
+        screening = sent_from(prerendering.test_client(), {**FULL, "name": name}, close=True)
         prerender.wait()
     [record] = [r for r in caplog.records if r.name == "screening.prerender"]
     assert record.levelno == logging.WARNING
@@ -144,7 +126,7 @@ def test_a_failed_render_is_logged_without_the_answers(prerendering, monkeypatch
 def test_off_nothing_is_rendered_after_a_submit(app, monkeypatch):
     started = []
     monkeypatch.setattr(prerender, "start", lambda *args: started.append(args))
-    screening = sent_from(app.test_client())
+    screening = sent_from(app.test_client(), close=True)
     assert screening.is_submitted
     assert started == [] and _cached(screening.id) == []
 

@@ -8,20 +8,16 @@ Expected values are written by hand: the link, the code read off the page, the d
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import html as html_lib
 import logging
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 from support import csrf_token, full
+from support.mail import SMTPServer, free_port
 
 from screening.extensions import db
 from screening.models import Screening, utcnow
@@ -52,43 +48,7 @@ HEALTH_WORDS = (
 CODE_RE = re.compile(r'<p class="code-box" id="resume-code">([A-Z0-9-]+)</p>')
 
 
-# -- a real SMTP server (the pattern of tests/test_alerts.py) -------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        with self.lock:
-            raw = [content for _rcpt, content in self.received]
-        return [email.message_from_bytes(r, policy=email.policy.default) for r in raw]
-
-
-class SMTPServer:
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        self.port = _free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self) -> SMTPServer:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.controller.stop()
+# -- a real SMTP server (support.mail) ------------------------------------------------------------
 
 
 @pytest.fixture
@@ -175,6 +135,20 @@ def _words(page: str) -> str:
 
 
 # -- the email ------------------------------------------------------------------------------------
+
+
+def test_the_email_names_no_condition_in_its_headers_by_default(app):
+    """Someone else may see a patient's inbox: with the default sender, neither the From
+    address nor the Message-ID says what the screening is about (both once named it)."""
+    from screening import return_email
+
+    message = return_email.build_message(
+        ADDRESS, f"{BASE}/resume", "ABCD-EFGH", dt.date(2026, 12, 31), None
+    )
+    assert message["From"] == "no-reply@localhost"
+    headers = "\n".join(f"{k}: {v}" for k, v in message.items()).lower()
+    for word in ("sij", "si-joint", "joint", "sacroiliac", "spine", "pelvi"):
+        assert word not in headers, word
 
 
 def test_the_email_has_the_link_and_the_same_code_and_no_health_data(mail_app, smtp, caplog):
@@ -289,7 +263,7 @@ def test_a_bad_address_shows_the_error_beside_the_field_and_sends_nothing(
 
 
 def test_a_mail_server_that_is_down_gives_a_friendly_message_and_the_code_stays(make_app, caplog):
-    app = make_app(**_mail_config(_free_port()))  # nobody listens there
+    app = make_app(**_mail_config(free_port()))  # nobody listens there
     with app.app_context():
         client = app.test_client()
         _draft_with_answers(client)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from support import EMERGENCY_KEYS, URGENT_KEYS
+from support.clinic import PASSWORD
 from werkzeug.serving import make_server
 
 from screening import create_app
@@ -210,3 +211,30 @@ class Journey:
 def journey() -> Journey:
     """The helpers that walk a patient through the 2026.12 pages."""
     return Journey()
+
+
+# --- the clinic's side -----------------------------------------------------------------------------
+
+
+def _sign_in(
+    page: Page,
+    url: str | None = None,
+    email: str = "doctor@clinic.example",
+    password: str = PASSWORD,
+) -> None:
+    """Sign a clinician in as a person does: open the sign-in page of the app at `url` (without
+    `url`, use the sign-in page already open), type the email address and password into their
+    labelled boxes and select Sign in; returns once the page that answers has loaded."""
+    if url is not None:
+        page.goto(url + "/clinician/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def clinician_sign_in() -> Callable[..., None]:
+    """Signs a clinician in in Chromium: `clinician_sign_in(page, url, email=..., password=...)`
+    (the account support.clinic.make_clinician makes, unless told otherwise)."""
+    return _sign_in

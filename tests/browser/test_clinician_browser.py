@@ -31,7 +31,7 @@ def assert_accessible(page, name: str) -> None:
 
 
 def test_clinician_finds_reads_downloads_and_reviews_a_screening(
-    live_app, live_server, page, tmp_path
+    live_app, live_server, page, tmp_path, clinician_sign_in
 ):
     shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     with live_app.app_context():
@@ -46,9 +46,7 @@ def test_clinician_finds_reads_downloads_and_reviews_a_screening(
     expect(page).to_have_url(live_server.url + "/clinician/login")
     assert_accessible(page, "login")
 
-    page.get_by_label("Email address").fill("doctor@clinic.example")
-    page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
+    clinician_sign_in(page, password="not the password")
     expect(page.locator(".error-summary")).to_contain_text(
         "Enter a correct email address and password"
     )
@@ -106,16 +104,13 @@ def test_clinician_finds_reads_downloads_and_reviews_a_screening(
     assert actions[-1] == "sign_out"
 
 
-def test_admin_pages_are_accessible(live_app, live_server, page, tmp_path):
+def test_admin_pages_are_accessible(live_app, live_server, page, tmp_path, clinician_sign_in):
     shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     with live_app.app_context():
         make_clinician("admin@clinic.example", admin=True)
         make_clinician("nurse@clinic.example")
         db.session.remove()
-    page.goto(live_server.url + "/clinician/login")
-    page.get_by_label("Email address").fill("admin@clinic.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    clinician_sign_in(page, live_server.url, "admin@clinic.example")
     page.get_by_role("link", name="Accounts").click()
     expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()
     assert_accessible(page, "accounts")
@@ -128,7 +123,9 @@ def test_admin_pages_are_accessible(live_app, live_server, page, tmp_path):
     page.screenshot(path=str(shots / "clinician-audit.png"), full_page=True)
 
 
-def test_clinician_records_the_follow_up_of_a_red_flag(live_app, live_server, page, tmp_path):
+def test_clinician_records_the_follow_up_of_a_red_flag(
+    live_app, live_server, page, tmp_path, clinician_sign_in
+):
     shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     with live_app.app_context():
         make_clinician()
@@ -144,10 +141,7 @@ def test_clinician_records_the_follow_up_of_a_red_flag(live_app, live_server, pa
         db.session.commit()
         db.session.remove()
 
-    page.goto(live_server.url + "/clinician/login")
-    page.get_by_label("Email address").fill("doctor@clinic.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    clinician_sign_in(page, live_server.url)
     # Red flags first: the urgent one heads the list, its level in words.
     first = page.locator("tbody tr").first
     expect(first).to_contain_text(reference)

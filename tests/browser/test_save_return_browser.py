@@ -7,17 +7,14 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
+from support.mail import Inbox, SMTPServer
 
 from screening import create_app
 from screening.extensions import db
@@ -29,44 +26,23 @@ ADDRESS = "sam.patient@example.org"
 AXE_OPTIONS = {"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            self.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+def smtp() -> Iterator[SMTPServer]:
+    with SMTPServer() as server:
+        yield server
 
 
 @pytest.fixture
 def live_app(tmp_path: Path, smtp):
     """The production-like live app (CSRF on; conftest.py's, overridden here) whose mail goes
     to the test SMTP server."""
-    _inbox, port = smtp
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.db'}",
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "WTF_CSRF_ENABLED": True,
             "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": port,
+            "MAIL_PORT": smtp.port,
             "MAIL_USE_TLS": False,
             "MAIL_USERNAME": None,
             "MAIL_DEFAULT_SENDER": "screening@clinic.example",
@@ -100,7 +76,7 @@ def _wait_for_mail(inbox: Inbox, count: int = 1) -> None:
 def test_save_email_the_code_and_resume_from_the_email_in_a_fresh_browser(
     mail_server, smtp, browser: Browser, journey
 ):
-    inbox, _port = smtp
+    inbox = smtp.inbox
     first = browser.new_context()
     page = first.new_page()
     journey.start(page, mail_server.url)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
-from support.clinic import PASSWORD, make_clinician
+from support.clinic import make_clinician
 
 from screening.extensions import db
 
@@ -34,7 +34,7 @@ def _submit(page: Page) -> str:
 
 
 def test_a_patient_sends_again_on_purpose_and_the_clinician_sees_both(
-    live_app, live_server, page: Page, browser: Browser, journey, tmp_path
+    live_app, live_server, page: Page, browser: Browser, journey, tmp_path, clinician_sign_in
 ):
     url = live_server.url
     shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
@@ -77,10 +77,7 @@ def test_a_patient_sends_again_on_purpose_and_the_clinician_sees_both(
     context = browser.new_context(viewport={"width": 1024, "height": 800})
     clinic = context.new_page()
     try:
-        clinic.goto(url + "/clinician/login")
-        clinic.get_by_label("Email address").fill("doctor@clinic.example")
-        clinic.get_by_label("Password").fill(PASSWORD)
-        clinic.get_by_role("button", name="Sign in").click()
+        clinician_sign_in(clinic, url)
         expect(clinic.get_by_role("heading", name="Submitted screenings")).to_be_visible()
         # Both on the worklist, the newer first.
         rows = clinic.locator("tbody tr")

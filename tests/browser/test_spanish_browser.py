@@ -1,7 +1,8 @@
 """A Spanish patient in Chromium, from the first page to their PDF, with axe on every page; the
 clinic reads the same screening, and downloads its PDF, in English (its language), though the
-clinician's browser asks for Spanish too. The pages are driven by name and value attributes,
-which do not change with the language."""
+clinician's browser asks for Spanish too. The patient's pages are driven by name and value
+attributes, which do not change with the language; the clinic's sign-in page, in English, by its
+labels (conftest.py's clinician_sign_in)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
-from support.clinic import PASSWORD, make_clinician
+from support.clinic import make_clinician
 from test_patient_journey import assert_accessible
 
 from screening.extensions import db
@@ -51,7 +52,7 @@ def _download(page: Page, selector: str, folder: Path, name: str) -> Path:
 
 
 def test_a_spanish_patient_answers_and_downloads_a_spanish_pdf_the_clinic_reads_english(
-    live_app, live_server, browser: Browser, journey, tmp_path
+    live_app, live_server, browser: Browser, journey, tmp_path, clinician_sign_in
 ):
     url = live_server.url
     with live_app.app_context():
@@ -115,10 +116,7 @@ def test_a_spanish_patient_answers_and_downloads_a_spanish_pdf_the_clinic_reads_
     page.goto(url + "/clinician/login")
     assert _html_lang(page) == "en"
     assert page.locator("nav.language-switch").count() == 0
-    page.fill("input[name=email]", "doctor@clinic.example")
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main button[type=submit]").click()
+    clinician_sign_in(page)
     page.goto(f"{url}/clinician/screenings/{reference}")
     assert _html_lang(page) == "en"
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)

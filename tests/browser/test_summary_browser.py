@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 from playwright.sync_api import expect
-from support.clinic import PASSWORD, make_clinician, make_screening
+from support.clinic import make_clinician, make_screening
 from test_clinician_browser import assert_accessible
 
 from screening.extensions import db
@@ -73,7 +73,7 @@ def test_a_patient_sees_no_verdict_and_prints_the_summary(live_server, page, jou
 
 
 def test_the_clinician_printable_page_stacks_rows_as_cards_at_320_px(
-    live_app, live_server, browser, tmp_path
+    live_app, live_server, browser, tmp_path, clinician_sign_in
 ):
     with live_app.app_context():
         make_clinician()
@@ -81,10 +81,7 @@ def test_the_clinician_printable_page_stacks_rows_as_cards_at_320_px(
         db.session.remove()
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
-    page.goto(live_server.url + "/clinician/login")
-    page.get_by_label("Email address").fill("doctor@clinic.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    clinician_sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/clinician/screenings/{reference}/summary")
     expect(page.get_by_role("heading", level=1)).to_have_text("SI joint screening summary")
     assert_accessible(page, "clinician printable summary at 320 px")
@@ -110,7 +107,7 @@ def test_the_clinician_printable_page_stacks_rows_as_cards_at_320_px(
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_clinician_screening_page_keeps_a_long_name_inside(
-    live_app, live_server, browser, width
+    live_app, live_server, browser, width, clinician_sign_in
 ):
     long_name = "Wolfeschlegelsteinhausenbergerdorff" * 2 + "Montgomery"
     with live_app.app_context():
@@ -119,10 +116,7 @@ def test_the_clinician_screening_page_keeps_a_long_name_inside(
         db.session.remove()
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
-    page.goto(live_server.url + "/clinician/login")
-    page.get_by_label("Email address").fill("doctor@clinic.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    clinician_sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/clinician/screenings/{reference}")
     expect(page.get_by_role("heading", name="At a glance")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from support.clinic import PASSWORD, make_clinician, make_screening
+from support.clinic import make_clinician, make_screening
 
 from screening import questionnaire
 from screening.extensions import db
@@ -45,7 +45,9 @@ def _overlap(a: dict, b: dict) -> bool:
 
 # A desktop, the narrowest width that still shows a table, and a phone (a card per row).
 @pytest.mark.parametrize("width", [1280, 980, 375])
-def test_a_long_name_stays_inside_its_cell(live_app, live_server, page, tmp_path, width):
+def test_a_long_name_stays_inside_its_cell(
+    live_app, live_server, page, tmp_path, width, clinician_sign_in
+):
     assert len(LONG_NAME) == 100 and " " not in LONG_NAME
     shots = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     with live_app.app_context():
@@ -56,10 +58,7 @@ def test_a_long_name_stays_inside_its_cell(live_app, live_server, page, tmp_path
         db.session.remove()
 
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live_server.url + "/clinician/login")
-    page.get_by_label("Email address").fill("doctor@clinic.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    clinician_sign_in(page, live_server.url)
     expect(page.get_by_role("heading", name="Submitted screenings")).to_be_visible()
     # Measure the page as laid out with its stylesheet: on a loaded machine the heading can be
     # visible before app.css has been applied (CI once measured the unstyled table).

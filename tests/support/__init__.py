@@ -2,7 +2,8 @@
 
 `FULL` is the one set of realistic answers every test uses (changed with `full(...)`),
 `MINIMAL` the least a patient must answer. Helpers for the clinician side are in
-`support.clinic`; the Chromium tests' journey helpers are in tests/browser/conftest.py. Test modules import from here,
+`support.clinic`, the real SMTP server of the mail tests in `support.mail`; the Chromium tests'
+journey and clinician sign-in helpers are in tests/browser/conftest.py. Test modules import from here,
 never from each other.
 """
 
@@ -103,9 +104,13 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def sent_from(client: Any, answers: dict[str, Any] | None = None) -> Any:
+def sent_from(client: Any, answers: dict[str, Any] | None = None, *, close: bool = False) -> Any:
     """A complete draft (FULL, or `answers`) bound to `client` by Start now, then sent from it
-    with the check page's button, as a patient does; the sent Screening, read again."""
+    with the check page's button, as a patient does; the sent Screening, read again.
+
+    With `close`, the response to the submit is closed as a WSGI server closes it once it is sent
+    (the test client leaves it open): that is when the app's on-close work, such as pre-rendering
+    the clinic's PDF, starts."""
     from sqlalchemy import select, update
 
     from screening.extensions import db
@@ -121,5 +126,7 @@ def sent_from(client: Any, answers: dict[str, Any] | None = None) -> Any:
     db.session.commit()
     response = client.post("/check")
     assert response.status_code == 302 and response.location == "/confirmation"
+    if close:
+        response.close()
     db.session.expire_all()
     return db.session.get(Screening, screening.id)
