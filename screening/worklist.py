@@ -176,6 +176,7 @@ _SHOWN = (
     Screening.red_flag_level,
     Screening.red_flag_priority,
     Screening.reviewed_at,
+    Screening.replaces_id,
 )
 
 _NEWEST = (
@@ -238,6 +239,10 @@ class Row:
 
     screening: Screening
     overview: Overview
+    # Sent again (`related`): the reference of the screening this one replaces, and of the
+    # newest one that replaces it, so that nobody reads an earlier one unawares.
+    replaces: str | None = None
+    replaced_by: str | None = None
 
 
 def overview_of(screening: Screening, answers: Any = _READ) -> Overview:
@@ -274,7 +279,35 @@ def rows(screenings: list[Screening]) -> list[Row]:
             select(Screening.id, Screening.answers).where(Screening.id.in_(wanted))
         )
         answers = {row.id: row.answers for row in found}
-    return [Row(s, overview_of(s, answers.get(s.id))) for s in screenings]
+    replaces, replaced_by = _links(screenings)
+    return [
+        Row(s, overview_of(s, answers.get(s.id)), replaces.get(s.id), replaced_by.get(s.id))
+        for s in screenings
+    ]
+
+
+def _links(screenings: list[Screening]) -> tuple[dict[int, str], dict[int, str]]:
+    """For one page, in one query: the reference each screening replaces, and the newest sent
+    screening replacing each one ({screening id: reference})."""
+    ids = [s.id for s in screenings]
+    earlier = {s.replaces_id for s in screenings if s.replaces_id is not None}
+    if not ids:
+        return {}, {}
+    found = db.session.execute(
+        select(Screening.id, Screening.reference, Screening.replaces_id)
+        .where(
+            Screening.status == "submitted",
+            or_(Screening.replaces_id.in_(ids), Screening.id.in_(earlier or [-1])),
+        )
+        .order_by(Screening.submitted_at, Screening.id)
+    ).all()
+    reference_of = {row.id: row.reference for row in found}
+    replaces = {
+        s.id: reference_of[s.replaces_id] for s in screenings if s.replaces_id in reference_of
+    }
+    # Oldest first, so the newest one replacing a screening is the one kept.
+    replaced_by = {row.replaces_id: row.reference for row in found if row.replaces_id in ids}
+    return replaces, replaced_by
 
 
 def submitted(reference: str) -> Screening | None:

@@ -283,6 +283,40 @@ def test_the_clinician_sees_both_each_linking_to_the_other_with_what_changed(cli
     assert related == [(sent.reference, new.reference), (new.reference, sent.reference)]
 
 
+def _worklist_row(page: str, reference: str) -> str:
+    start = page.index(f">{reference}</a>")
+    return page[start : page.index("</tr>", start)]
+
+
+def test_the_worklist_row_says_which_one_replaces_which(client, app):
+    sent = sent_from(client)
+    new = _send_again(client, sent, full(pain_average=4))
+    third = _send_again(client, new, full(pain_average=3))
+    once = sent_from(app.test_client())
+    clinician = app.test_client()
+    make_clinician()
+    sign_in(clinician)
+
+    page = clinician.get("/clinician/").text
+    assert f"Replaced by {new.reference}" in _worklist_row(page, sent.reference)
+    assert "Replaces" not in _worklist_row(page, sent.reference)
+    middle = _worklist_row(page, new.reference)
+    assert f"Replaced by {third.reference}" in middle and f"Replaces {sent.reference}" in middle
+    assert f"Replaces {new.reference}" in _worklist_row(page, third.reference)
+    assert "Replaced by" not in _worklist_row(page, third.reference)
+    assert "Replace" not in _worklist_row(page, once.reference)
+
+
+def test_a_draft_replacing_one_is_not_named_on_the_worklist(client, app):
+    sent = sent_from(client)
+    client.post("/start")
+    client.post("/start/new", data={"reference": sent.reference})
+    clinician = app.test_client()
+    make_clinician()
+    sign_in(clinician)
+    assert "Replaced by" not in _worklist_row(clinician.get("/clinician/").text, sent.reference)
+
+
 def test_a_screening_sent_once_shows_nothing_of_this(client, app):
     sent = sent_from(client)
     make_clinician()
