@@ -35,7 +35,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, DateTime, Integer, String, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import load_only, raiseload, selectinload
 
 from . import counts, follow_up, releases
@@ -106,6 +116,7 @@ EXPORT_COLUMNS = (
     Screening.other_evaluations,
     Screening.answers,
     Screening.reviewed_at,
+    Screening.replaces_id,
 )
 
 
@@ -169,6 +180,8 @@ RED_FLAG_COLUMNS = ("red_flag_level", "red_flags_raised", "red_flag_history", "f
 
 # Whether and when a clinician marked the screening as reviewed.
 REVIEW_COLUMNS = ("reviewed", "reviewed_at")
+# The screening this one replaces (the patient sent answers again from the same device).
+RELATED_COLUMNS = ("replaces",)
 # The points to discuss (flags, the same for every profile): raised, by id in their listed order;
 # how many; and those that could not be checked (an answer missing or "not sure").
 FLAG_COLUMNS = ("flags", "flags_count", "flags_unknown")
@@ -214,6 +227,7 @@ def csv_columns() -> list[str]:
         *REVIEW_COLUMNS,
         *FLAG_COLUMNS,
         *profile_columns(),
+        *RELATED_COLUMNS,
         *question_columns(),
     ]
 
@@ -256,6 +270,11 @@ CSV_COLUMN_DOCS: tuple[tuple[str, str], ...] = (
         "a profile's status of one criterion, main or not: met, "
         "not_met, unknown; empty when the screening's release did not compare it",
     ),
+    (
+        "replaces",
+        "the reference of the screening this one replaces (the patient sent answers again); "
+        "empty when none, or when that one was deleted",
+    ),
 )
 
 
@@ -286,8 +305,11 @@ def _cell(value: Any) -> str:
     return safe_cell(str(value))
 
 
-def csv_row(screening: Screening) -> dict[str, str]:
-    """One screening as a CSV row, keyed by column."""
+def csv_row(
+    screening: Screening, earlier: Mapping[int, str | None] | None = None
+) -> dict[str, str]:
+    """One screening as a CSV row, keyed by column; `earlier` gives the reference of the
+    screening it replaces ({id: reference}, see `earlier_references`)."""
     evaluation = screening.evaluation or {}
     statuses = {c["id"]: c["status"] for c in evaluation.get("criteria", [])}
     row: dict[str, str] = {
@@ -302,6 +324,8 @@ def csv_row(screening: Screening) -> dict[str, str]:
         row[column] = _cell(statuses.get(column.removeprefix("criterion_")))
     row.update(review_cells(screening))
     row.update(comparison_cells(screening))
+    replaced = screening.replaces_id
+    row["replaces"] = _cell((earlier or {}).get(replaced) if replaced is not None else None)
     answers = screening.answers or {}
     for key in question_columns():
         row[key] = _cell(answers.get(key))
@@ -367,7 +391,19 @@ def red_flag_cells(screening: Screening) -> dict[str, str]:
     }
 
 
-def csv_lines(screenings: Iterable[Screening]) -> Iterator[str]:
+def earlier_references(replaced_ids: Select[Any] | Iterable[int]) -> dict[int, str | None]:
+    """{id: reference} of the sent screenings that these ids (a list, or a select of them) name:
+    the ones the exported screenings replace, in one query."""
+    ids = replaced_ids if isinstance(replaced_ids, Select) else list(replaced_ids)
+    stmt = select(Screening.id, Screening.reference).where(
+        Screening.id.in_(ids), Screening.status == "submitted"
+    )
+    return {row.id: row.reference for row in db.session.execute(stmt)}
+
+
+def csv_lines(
+    screenings: Iterable[Screening], earlier: Mapping[int, str | None] | None = None
+) -> Iterator[str]:
     """The CSV text line by line (a line may hold line breaks inside quotes): the header, then
     one row per screening, each written as soon as its screening is read."""
     out = io.StringIO()
@@ -382,13 +418,15 @@ def csv_lines(screenings: Iterable[Screening]) -> Iterator[str]:
     writer.writeheader()
     yield taken()
     for screening in screenings:
-        writer.writerow(csv_row(screening))
+        writer.writerow(csv_row(screening, earlier))
         yield taken()
 
 
 def to_csv(screenings: Iterable[Screening]) -> str:
     """The CSV text: a header row, then one row per screening."""
-    return "".join(csv_lines(screenings))
+    listed = list(screenings)
+    replaced = {s.replaces_id for s in listed if s.replaces_id is not None}
+    return "".join(csv_lines(listed, earlier_references(replaced) if replaced else {}))
 
 
 def answers_from_row(row: Mapping[str, str]) -> dict[str, Any]:
@@ -488,7 +526,9 @@ def export_csv(start: dt.date | None, end: dt.date | None, *, actor: Actor) -> D
     def chunks() -> Iterator[str]:
         # A byte order mark, so that spreadsheets read accented names as UTF-8.
         yield "\ufeff"
-        yield from _chunked(csv_lines(stream_between(conditions)))
+        replaced = select(Screening.replaces_id).where(*conditions)
+        earlier = earlier_references(replaced.where(Screening.replaces_id.is_not(None)))
+        yield from _chunked(csv_lines(stream_between(conditions), earlier))
 
     return Download(chunks(), "text/csv", _filename(start, end, ".csv"), count)
 

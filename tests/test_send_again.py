@@ -8,7 +8,9 @@ changes. The clinician sees both, each linking to the other, with the answers th
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
+import io
 import json
 import re
 
@@ -305,6 +307,20 @@ def test_the_worklist_row_says_which_one_replaces_which(client, app):
     assert f"Replaces {new.reference}" in _worklist_row(page, third.reference)
     assert "Replaced by" not in _worklist_row(page, third.reference)
     assert "Replace" not in _worklist_row(page, once.reference)
+
+
+def test_the_csv_export_names_the_screening_each_one_replaces(client, app):
+    sent = sent_from(client)
+    new = _send_again(client, sent, full(pain_average=4))
+    once = sent_from(app.test_client())
+    clinician = app.test_client()
+    make_clinician()
+    sign_in(clinician)
+    text = clinician.get("/clinician/export.csv", query_string={"from": "2000-01-01"}).text
+    rows = {r["reference"]: r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert rows[new.reference]["replaces"] == sent.reference
+    assert rows[sent.reference]["replaces"] == ""
+    assert rows[once.reference]["replaces"] == ""
 
 
 def test_a_draft_replacing_one_is_not_named_on_the_worklist(client, app):

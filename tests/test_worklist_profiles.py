@@ -278,6 +278,7 @@ def test_csv_has_review_flag_and_every_profile_columns_in_a_stable_order(app):
         "flags_unknown",
         *PUBLISHED_COLUMNS,
         *DOCUMENTS_COLUMNS,
+        "replaces",
     ]
     assert header[start : start + len(expected)] == expected
     # Right after the default profile's criterion_ columns, before the question keys.
