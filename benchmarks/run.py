@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Add new benchmarks here; each prints its own figures and targets.
-BENCHMARKS = ("pdf.py", "load.py")
+BENCHMARKS = ("pdf.py", "load.py", "scale.py")
 
 
 def main() -> int:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from . import accounts, drafts, questionnaire
 from .accounts import Actor
@@ -489,6 +489,10 @@ def seed(
         db.session.expunge_all()
         if progress:
             progress(made)
+    # Fresh statistics for the planner, as after a day's use (SQLite gathers none by itself;
+    # PostgreSQL's autovacuum would, later).
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
     return Seeded(
         made, red, audited, moments[0] if moments else None, moments[-1] if moments else None
     )

@@ -88,13 +88,17 @@ def of(screening: Screening, *, actor: Actor) -> Related:
     earlier = None
     if screening.replaces_id is not None:
         earlier = db.session.scalar(_submitted().where(Screening.id == screening.replaces_id))
-    newer = list(
-        db.session.scalars(
-            _submitted()
+    # By the replaces_id index alone; drafts (a new screening not sent yet) are left out here,
+    # not in SQL, where a condition on the status leads SQLite to scan the status index.
+    newer = [
+        s
+        for s in db.session.scalars(
+            select(Screening)
             .where(Screening.replaces_id == screening.id)
             .order_by(Screening.submitted_at.desc(), Screening.id.desc())
         )
-    )
+        if s.status == "submitted"
+    ]
     comparisons = []
     if earlier is not None:
         comparisons.append(_compare(earlier, screening))

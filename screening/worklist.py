@@ -14,6 +14,7 @@ a reference.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -123,6 +124,9 @@ def _reference_prefix(q: str) -> str | None:
     return code if set(rest) <= set(CODE_ALPHABET) and len(code) <= 11 else None
 
 
+_STARTS_LIKE_REFERENCE = re.compile(rf"\s*{REFERENCE_PREFIX}[-\s]", re.IGNORECASE)
+
+
 def _matches(q: str) -> ColumnElement[bool]:
     """The screenings the search words find: one whole reference by the unique index alone;
     otherwise a name containing the words (accents and case aside: `search_form`) or a
@@ -130,7 +134,10 @@ def _matches(q: str) -> ColumnElement[bool]:
     if exact := whole_reference(q):
         return Screening.reference == exact
     conditions: list[ColumnElement[bool]] = []
-    if name := search_form(q):
+    # "SIJ-" and more is the start of a reference, never a name: searched by reference alone
+    # (an OR with the name condition would keep either database from using its index).
+    looks_like_reference = _STARTS_LIKE_REFERENCE.match(q) is not None
+    if (name := search_form(q)) and not looks_like_reference:
         # On PostgreSQL the trigram index finds fragments of three characters or more.
         conditions.append(Screening.name_search.contains(name, autoescape=True))
     if prefix := _reference_prefix(q):
@@ -293,14 +300,17 @@ def _links(screenings: list[Screening]) -> tuple[dict[int, str], dict[int, str]]
     earlier = {s.replaces_id for s in screenings if s.replaces_id is not None}
     if not ids:
         return {}, {}
-    found = db.session.execute(
-        select(Screening.id, Screening.reference, Screening.replaces_id)
-        .where(
-            Screening.status == "submitted",
-            or_(Screening.replaces_id.in_(ids), Screening.id.in_(earlier or [-1])),
+    # By the replaces_id index and the primary key; drafts are left out here, not in SQL (a
+    # condition on the status leads SQLite to scan the status index instead).
+    found = [
+        row
+        for row in db.session.execute(
+            select(Screening.id, Screening.reference, Screening.replaces_id, Screening.status)
+            .where(or_(Screening.replaces_id.in_(ids), Screening.id.in_(earlier or [-1])))
+            .order_by(Screening.submitted_at, Screening.id)
         )
-        .order_by(Screening.submitted_at, Screening.id)
-    ).all()
+        if row.status == "submitted"
+    ]
     reference_of = {row.id: row.reference for row in found}
     replaces = {
         s.id: reference_of[s.replaces_id] for s in screenings if s.replaces_id in reference_of
