@@ -58,9 +58,21 @@ class Screening(db.Model):
     __tablename__ = "screening"
     __table_args__ = (
         # The worklist's two orders (red flags first; newest first), each read from its index
-        # from the cursor on: the status first (only sent screenings are listed).
-        Index("ix_screening_worklist", "status", "red_flag_priority", "submitted_at", "id"),
-        Index("ix_screening_newest", "status", "submitted_at", "id"),
+        # from the cursor on: the status first (only sent screenings are listed). Each also
+        # holds the searched name and reference (migration 0009), so that a search (and its
+        # capped count) reads the index instead of the rows with their stored evaluations.
+        Index(
+            "ix_screening_worklist",
+            "status",
+            "red_flag_priority",
+            "submitted_at",
+            "id",
+            "name_search",
+            "reference_key",
+        ),
+        Index(
+            "ix_screening_newest", "status", "submitted_at", "id", "name_search", "reference_key"
+        ),
         # Name fragments: a trigram index on PostgreSQL (pg_trgm; a plain one where the
         # extension cannot be had, see migration 0007), a plain one on SQLite.
         Index(

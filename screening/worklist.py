@@ -302,15 +302,23 @@ def _links(screenings: list[Screening]) -> tuple[dict[int, str], dict[int, str]]
         return {}, {}
     # By the replaces_id index and the primary key; drafts are left out here, not in SQL (a
     # condition on the status leads SQLite to scan the status index instead).
-    found = [
-        row
-        for row in db.session.execute(
-            select(Screening.id, Screening.reference, Screening.replaces_id, Screening.status)
-            .where(or_(Screening.replaces_id.in_(ids), Screening.id.in_(earlier or [-1])))
-            .order_by(Screening.submitted_at, Screening.id)
-        )
-        if row.status == "submitted"
-    ]
+    # Sorted here too: an ORDER BY on the submission time leads SQLite to walk that index.
+    found = sorted(
+        (
+            row
+            for row in db.session.execute(
+                select(
+                    Screening.id,
+                    Screening.reference,
+                    Screening.replaces_id,
+                    Screening.status,
+                    Screening.submitted_at,
+                ).where(or_(Screening.replaces_id.in_(ids), Screening.id.in_(earlier or [-1])))
+            )
+            if row.status == "submitted"
+        ),
+        key=lambda row: (row.submitted_at, row.id),
+    )
     reference_of = {row.id: row.reference for row in found}
     replaces = {
         s.id: reference_of[s.replaces_id] for s in screenings if s.replaces_id in reference_of
