@@ -22,7 +22,7 @@ from test_cli import assert_process_refused
 
 from screening import demo, questionnaire
 from screening.extensions import db
-from screening.models import AuditEvent, Clinician, FollowUp, Screening
+from screening.models import Alert, AuditEvent, Clinician, FollowUp, Screening
 
 
 @pytest.fixture
@@ -136,6 +136,24 @@ def test_a_clinician_finds_the_demo_screenings_red_flags_first(app, client):
     assert emergency, "seed 5 draws at least one emergency red flag"
     first_row = page.index("<tbody")
     assert page.index(emergency[0], first_row) < page.index("SIJ-", first_row) + 20
+
+
+def test_no_alert_about_a_made_up_patient_is_left_to_send(make_app):
+    """With the clinic's alert address set, the demo's red flags must never email the clinic:
+    their alerts are recorded as sent when they were made, so `flask send-alerts` sends none."""
+    app = make_app(CLINIC_ALERT_EMAIL="alerts@clinic.example")
+    with app.app_context():
+        assert app.test_cli_runner().invoke(args=["seed-demo", "150", "--seed", "5"]).exit_code == 0
+        alerts = list(db.session.scalars(select(Alert)))
+        flagged = db.session.scalar(select(func.count()).where(Screening.has_red_flags))
+        assert flagged and len(alerts) == flagged
+        assert all(a.sent_at is not None for a in alerts)
+        pending = app.test_cli_runner().invoke(args=["send-alerts"])
+        assert pending.exit_code == 0, pending.output
+        assert (
+            db.session.scalar(select(func.count()).where(AuditEvent.action == "alert_failed")) == 0
+        )
+        db.session.remove()
 
 
 @pytest.mark.parametrize(
